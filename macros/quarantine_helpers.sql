@@ -1,0 +1,77 @@
+{#-
+    Helpers the staging models share to keep every raw row accounted for.
+    See docs/data_contract.md for the rules they implement.
+-#}
+
+{#-
+    The raw row as one line of text, "column=value | column=value", for
+    dq_rejected_rows. `labels` (optional) names the columns in the text when
+    the expressions are not the raw column names.
+-#}
+{% macro raw_record(columns, labels=none) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("'" ~ (labels[loop.index0] if labels else column) ~ "='") -%}
+        {%- do parts.append("coalesce(" ~ column ~ ", '')") -%}
+        {%- if not loop.last %}{% do parts.append("' | '") %}{% endif -%}
+    {%- endfor -%}
+    {{ dbt.concat(parts) }}
+{%- endmacro %}
+
+{#- md5 of cleaned, typed values: a collation-free, target-independent tie-breaker. -#}
+{% macro record_hash(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '~')") -%}
+        {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(parts)) }}
+{%- endmacro %}
+
+{#-
+    Two CTEs that apply steps 2 and 3 of the contract to `from_cte` (which has
+    the cleaned `value_columns`, `raw_record` and `row_issue`) and end in a CTE
+    named `deduplicated` with:
+      staged_row_id     stable unique id of the raw row
+      rejection_reason  row_issue, 'duplicate_row', 'conflicting_duplicate' or NULL
+    Exact copies (equal cleaned values) keep one row; of rows sharing
+    `key_column` with different values, the earliest `earliest_column` wins,
+    ties broken by the record hash.
+-#}
+{% macro quarantine_duplicates(from_cte, value_columns, key_column=none, earliest_column=none) -%}
+copies_numbered as (
+    select
+        {{ from_cte }}.*,
+        {{ record_hash(value_columns) }} as record_hash,
+        {{ dbt.hash('raw_record') }} as raw_record_hash,
+        row_number() over (
+            partition by {{ value_columns | join(', ') }}
+            order by {{ dbt.hash('raw_record') }}
+        ) as copy_number,
+        row_number() over (
+            partition by raw_record
+            order by raw_record
+        ) as raw_copy_number
+    from {{ from_cte }}
+),
+
+deduplicated as (
+    select
+        copies_numbered.*,
+        {{ dbt.hash(dbt.concat(['raw_record', "'#'", 'cast(raw_copy_number as ' ~ dbt.type_string() ~ ')'])) }}
+            as staged_row_id,
+        case
+            when row_issue is not null then row_issue
+            when copy_number > 1 then 'duplicate_row'
+            {%- if key_column is not none %}
+            when row_number() over (
+                partition by
+                    {{ key_column }},
+                    case when row_issue is null and copy_number = 1 then 1 else 0 end
+                order by {{ earliest_column ~ ", " if earliest_column }}record_hash
+            ) > 1 then 'conflicting_duplicate'
+            {%- endif %}
+        end as rejection_reason
+    from copies_numbered
+)
+{%- endmacro %}

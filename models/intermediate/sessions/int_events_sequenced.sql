@@ -1,0 +1,32 @@
+{#-
+    Accepted events in session order: event_sequence numbers each session's
+    events by (event_at, event_id), and step_label is what paths show (the
+    page for a page_view with a page, else the event type).
+-#}
+with
+
+validated_events as (
+    select * from {{ ref('int_events_validated') }}
+    where is_accepted
+),
+
+sequenced as (
+    select
+        event_id,
+        session_id,
+        event_at,
+        event_type,
+        page,
+        product_id,
+        case
+            when event_type = 'page_view' and page is not null then page
+            else event_type
+        end as step_label,
+        row_number() over (
+            partition by session_id
+            order by event_at, event_id
+        ) as event_sequence
+    from validated_events
+)
+
+select * from sequenced

@@ -1,0 +1,76 @@
+{#-
+    One row per raw event row. Cleans and types every column, gives each row
+    its rejection_reason (NULL = accepted) from the row checks and the
+    duplicate rules of docs/data_contract.md. References to sessions are
+    checked later, in int_events_validated (staging has no joins).
+-#}
+with
+
+source as (
+    select * from {{ shop_source('events') }}
+),
+
+cleaned as (
+    select
+        {{ raw_record(['event_id', 'session_id', 'event_at', 'event_type', 'page', 'product_id']) }}
+            as raw_record,
+
+        -- ids
+        {{ clean_text('event_id') }} as event_id,
+        {{ clean_text('session_id') }} as session_id,
+        {{ clean_text('product_id') }} as product_id,
+
+        -- strings
+        lower({{ clean_text('event_type') }}) as event_type,
+        lower({{ clean_text('page') }}) as page,
+
+        -- timestamps, still text
+        {{ clean_text('event_at') }} as event_at_text
+
+    from source
+),
+
+typed as (
+    select
+        cleaned.*,
+        {{ parse_iso_timestamp('event_at_text') }} as event_at
+    from cleaned
+),
+
+row_checked as (
+    select
+        typed.*,
+        case
+            when event_id is null then 'missing_event_id'
+            when session_id is null then 'missing_session_id'
+            when event_at_text is null then 'missing_event_at'
+            when event_at is null then 'invalid_event_at'
+            when event_type is null then 'missing_event_type'
+        end as row_issue
+    from typed
+),
+
+{{ quarantine_duplicates(
+    'row_checked',
+    ['event_id', 'session_id', 'event_at', 'event_type', 'page', 'product_id'],
+    key_column='event_id',
+    earliest_column='event_at'
+) }},
+
+final as (
+    select
+        staged_row_id,
+        event_id,
+        session_id,
+        event_at,
+        event_type,
+        page,
+        product_id,
+        rejection_reason,
+        rejection_reason is null as is_accepted,
+        coalesce(event_id, '(missing)') as record_key,
+        raw_record
+    from deduplicated
+)
+
+select * from final

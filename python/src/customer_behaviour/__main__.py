@@ -1,0 +1,5 @@
+"""Allow ``python -m customer_behaviour``."""
+
+from customer_behaviour.cli import main
+
+raise SystemExit(main())

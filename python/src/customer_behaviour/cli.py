@@ -1,0 +1,80 @@
+"""Command-line entry point: ``customer-behaviour <command>`` or ``python -m customer_behaviour``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from customer_behaviour.errors import UserError
+
+
+def _add_generate(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "generate",
+        help="write a synthetic clickstream (the six input CSVs) with planted behaviour",
+    )
+    parser.add_argument("--sessions", type=int, default=10_000, help="number of sessions")
+    parser.add_argument("--seed", type=int, default=42, help="random seed (output is deterministic)")
+    parser.add_argument("--out", type=Path, required=True, help="output folder")
+    parser.add_argument(
+        "--defect-rate",
+        type=float,
+        default=0.0,
+        help="share of rows per table that get an injected defect (0 = clean data)",
+    )
+    parser.add_argument(
+        "--start-date", default="2024-01-01", help="first day of the generated period (UTC)"
+    )
+    parser.add_argument("--days", type=int, default=90, help="length of the period in days")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def run(args: argparse.Namespace) -> int:
+        from customer_behaviour.generate import GeneratorConfig, generate_to_folder
+
+        if args.sessions < 1:
+            raise UserError("--sessions must be at least 1")
+        if not 0.0 <= args.defect_rate < 0.5:
+            raise UserError("--defect-rate must be between 0 and 0.5")
+        config = GeneratorConfig(
+            n_sessions=args.sessions,
+            seed=args.seed,
+            defect_rate=args.defect_rate,
+            start_date=args.start_date,
+            days=args.days,
+        )
+        counts = generate_to_folder(config, args.out, progress=not args.quiet)
+        for table, n_rows in counts.items():
+            print(f"{table:>12}: {n_rows:>10,} rows")
+        print(f"wrote {args.out}")
+        return 0
+
+    parser.set_defaults(func=run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="customer-behaviour",
+        description="Customer Behaviour Insight Engine: data generator and analytics layer.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    _add_generate(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
