@@ -27,7 +27,7 @@ completed_session_orders as (
 order_lines_summed as (
     select
         order_id,
-        sum(quantity) as items_purchased,
+        cast(sum(quantity) as {{ dbt.type_bigint() }}) as items_purchased,
         sum(line_amount_usd) as amount_usd
     from validated_order_items
     group by order_id
@@ -36,7 +36,7 @@ order_lines_summed as (
 aggregated as (
     select
         completed_session_orders.session_id,
-        count(*) as n_orders,
+        cast(count(*) as {{ dbt.type_bigint() }}) as n_orders,
         coalesce(sum(order_lines_summed.items_purchased), 0) as items_purchased,
         coalesce(sum(order_lines_summed.amount_usd), 0) as amount_usd
     from completed_session_orders

@@ -61,7 +61,7 @@ outcomes_counted as (
         source_table,
         table_order,
         coalesce(outcome, 'accepted') as outcome,
-        sum(case when outcome is null then 0 else 1 end) as n_rows
+        cast(sum(case when outcome is null then 0 else 1 end) as {{ dbt.type_bigint() }}) as n_rows
     from outcomes_unioned
     group by source_table, table_order, coalesce(outcome, 'accepted')
 ),
@@ -69,9 +69,11 @@ outcomes_counted as (
 table_totals as (
     select
         source_table,
-        sum(n_rows) as raw_rows,
-        sum(case when outcome = 'accepted' then n_rows else 0 end) as accepted_rows,
-        sum(case when outcome <> 'accepted' then n_rows else 0 end) as rejected_rows
+        cast(sum(n_rows) as {{ dbt.type_bigint() }}) as raw_rows,
+        cast(sum(case when outcome = 'accepted' then n_rows else 0 end) as {{ dbt.type_bigint() }})
+            as accepted_rows,
+        cast(sum(case when outcome <> 'accepted' then n_rows else 0 end) as {{ dbt.type_bigint() }})
+            as rejected_rows
     from outcomes_counted
     group by source_table
 ),

@@ -103,7 +103,8 @@ final as (
         items_purchased,
         amount_usd,
         case
-            when items_purchased > 0 then amount_usd / items_purchased
+            when items_purchased > 0
+                then cast(amount_usd / items_purchased as {{ dbt.type_numeric() }})
         end as avg_item_price_usd,
         case
             when customer_id is not null

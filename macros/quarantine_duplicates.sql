@@ -1,34 +1,4 @@
 {#-
-    Helpers the staging models share to keep every raw row accounted for.
-    See docs/data_contract.md for the rules they implement.
--#}
-
-{#-
-    The raw row as one line of text, "column=value | column=value", for
-    dq_rejected_rows. `labels` (optional) names the columns in the text when
-    the expressions are not the raw column names.
--#}
-{% macro raw_record(columns, labels=none) -%}
-    {%- set parts = [] -%}
-    {%- for column in columns -%}
-        {%- do parts.append("'" ~ (labels[loop.index0] if labels else column) ~ "='") -%}
-        {%- do parts.append("coalesce(" ~ column ~ ", '')") -%}
-        {%- if not loop.last %}{% do parts.append("' | '") %}{% endif -%}
-    {%- endfor -%}
-    {{ dbt.concat(parts) }}
-{%- endmacro %}
-
-{#- md5 of cleaned, typed values: a collation-free, target-independent tie-breaker. -#}
-{% macro record_hash(columns) -%}
-    {%- set parts = [] -%}
-    {%- for column in columns -%}
-        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '~')") -%}
-        {%- if not loop.last %}{% do parts.append("'|'") %}{% endif -%}
-    {%- endfor -%}
-    {{ dbt.hash(dbt.concat(parts)) }}
-{%- endmacro %}
-
-{#-
     Two CTEs that apply steps 2 and 3 of the contract to `from_cte` (which has
     the cleaned `value_columns`, `raw_record` and `row_issue`) and end in a CTE
     named `deduplicated` with:
