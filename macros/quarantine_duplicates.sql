@@ -11,7 +11,7 @@
 {% macro quarantine_duplicates(from_cte, value_columns, key_column=none, earliest_column=none) -%}
 copies_numbered as (
     select
-        {{ from_cte }}.*,
+        *,
         {{ record_hash(value_columns) }} as record_hash,
         {{ dbt.hash('raw_record') }} as raw_record_hash,
         row_number() over (
@@ -27,7 +27,7 @@ copies_numbered as (
 
 deduplicated as (
     select
-        copies_numbered.*,
+        *,
         {{ dbt.hash(dbt.concat(['raw_record', "'#'", 'cast(raw_copy_number as ' ~ dbt.type_string() ~ ')'])) }}
             as staged_row_id,
         case

@@ -8,21 +8,15 @@
 
 with
 
-{% for table_name in tables %}
-raw_{{ table_name }} as (
-    select
-        '{{ table_name }}' as source_table,
-        count(*) as raw_rows
-    from {{ source('shop', table_name) }}
-),
-{% endfor %}
-
 raw_counted as (
     {%- for table_name in tables %}
-    select * from raw_{{ table_name }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ table_name }}' as source_table,
+            count(*) as raw_rows
+        from {{ source('shop', table_name) }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

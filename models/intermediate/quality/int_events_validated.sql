@@ -36,7 +36,7 @@ reference_checked as (
 
 final as (
     select
-        reference_checked.*,
+        *,
         rejection_reason is null as is_accepted
     from reference_checked
 )

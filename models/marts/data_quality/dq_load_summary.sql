@@ -40,19 +40,19 @@ validated_order_items as (
 
 outcomes_unioned as (
     {%- for table_name, cte in tables %}
-    select
-        '{{ table_name }}' as source_table,
-        {{ loop.index }} as table_order,
-        coalesce(rejection_reason, 'accepted') as outcome
-    from {{ cte }}
-    union all
-    select
-        '{{ table_name }}' as source_table,
-        {{ loop.index }} as table_order,
-        null as outcome
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            '{{ table_name }}' as source_table,
+            {{ loop.index }} as table_order,
+            coalesce(rejection_reason, 'accepted') as outcome
+        from {{ cte }}
+        union all
+        select
+            '{{ table_name }}' as source_table,
+            {{ loop.index }} as table_order,
+            null as outcome
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 ),
 

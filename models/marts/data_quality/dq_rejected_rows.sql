@@ -40,17 +40,17 @@ validated_order_items as (
 
 rejected_unioned as (
     {%- for table_name, cte in tables %}
-    select
-        staged_row_id as rejected_row_id,
-        '{{ table_name }}' as source_table,
-        record_key,
-        rejection_reason as reason,
-        raw_record
-    from {{ cte }}
-    where not is_accepted
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            staged_row_id as rejected_row_id,
+            '{{ table_name }}' as source_table,
+            record_key,
+            rejection_reason as reason,
+            raw_record
+        from {{ cte }}
+        where not is_accepted
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

@@ -57,7 +57,7 @@ sessions_joined as (
 
 timings_computed as (
     select
-        sessions_joined.*,
+        *,
         case
             when first_event_at is not null
                 then {{ seconds_between('session_start_at', 'first_event_at') }}
@@ -66,7 +66,11 @@ timings_computed as (
             when last_event_at is not null
                 then {{ seconds_between('session_start_at', 'last_event_at') }}
             else 0
-        end as session_seconds
+        end as session_seconds,
+        row_number() over (
+            partition by customer_id
+            order by session_start_at, session_id
+        ) as customer_session_sequence
     from sessions_joined
 ),
 
@@ -107,11 +111,7 @@ final as (
                 then cast(amount_usd / items_purchased as {{ dbt.type_numeric() }})
         end as avg_item_price_usd,
         case
-            when customer_id is not null
-                then row_number() over (
-                    partition by customer_id
-                    order by session_start_at, session_id
-                )
+            when customer_id is not null then customer_session_sequence
         end as session_number
     from timings_computed
 )

@@ -40,7 +40,7 @@ cleaned as (
 
 typed as (
     select
-        cleaned.*,
+        *,
         {{ parse_iso_timestamp('signup_at_text') }} as signup_at,
         {{ raw_record(
             ['raw_customer_id', 'raw_signup_at', 'raw_country', 'email_hash'],
@@ -52,7 +52,7 @@ typed as (
 
 row_checked as (
     select
-        typed.*,
+        *,
         case
             when customer_id is null then 'missing_customer_id'
             when signup_at_text is null then 'missing_signup_at'

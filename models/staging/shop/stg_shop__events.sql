@@ -32,14 +32,14 @@ cleaned as (
 
 typed as (
     select
-        cleaned.*,
+        *,
         {{ parse_iso_timestamp('event_at_text') }} as event_at
     from cleaned
 ),
 
 row_checked as (
     select
-        typed.*,
+        *,
         case
             when event_id is null then 'missing_event_id'
             when session_id is null then 'missing_session_id'

@@ -28,7 +28,7 @@ cleaned as (
 
 typed as (
     select
-        cleaned.*,
+        *,
         {{ parse_integer('quantity_text') }} as quantity,
         {{ parse_decimal('unit_price_usd_text') }} as unit_price_usd
     from cleaned
@@ -36,7 +36,7 @@ typed as (
 
 row_checked as (
     select
-        typed.*,
+        *,
         case
             when order_id is null then 'missing_order_id'
             when product_id is null then 'missing_product_id'
@@ -65,7 +65,9 @@ final as (
         quantity * unit_price_usd as line_amount_usd,
         rejection_reason,
         rejection_reason is null as is_accepted,
-        {{ dbt.concat(["coalesce(order_id, '(missing)')", "'|'", "coalesce(product_id, '(missing)')"]) }}
+        {{ dbt.concat([
+            "coalesce(order_id, '(missing)')", "'|'", "coalesce(product_id, '(missing)')",
+        ]) }}
             as record_key,
         raw_record
     from deduplicated

@@ -12,7 +12,10 @@ source as (
 
 cleaned as (
     select
-        {{ raw_record(['order_id', 'session_id', 'customer_id', 'ordered_at', 'order_total_usd', 'status']) }}
+        {{ raw_record([
+            'order_id', 'session_id', 'customer_id',
+            'ordered_at', 'order_total_usd', 'status',
+        ]) }}
             as raw_record,
 
         -- ids
@@ -32,7 +35,7 @@ cleaned as (
 
 typed as (
     select
-        cleaned.*,
+        *,
         {{ parse_decimal('order_total_usd_text') }} as order_total_usd,
         {{ parse_iso_timestamp('ordered_at_text') }} as ordered_at
     from cleaned
@@ -40,7 +43,7 @@ typed as (
 
 row_checked as (
     select
-        typed.*,
+        *,
         case
             when order_id is null then 'missing_order_id'
             when ordered_at_text is null then 'missing_ordered_at'

@@ -30,7 +30,7 @@ cleaned as (
 
 typed as (
     select
-        cleaned.*,
+        *,
         {{ parse_decimal('price_usd_text') }} as price_usd,
         {{ parse_decimal('cost_usd_text') }} as cost_usd
     from cleaned
@@ -38,7 +38,7 @@ typed as (
 
 row_checked as (
     select
-        typed.*,
+        *,
         case
             when product_id is null then 'missing_product_id'
             when price_usd_text is not null and price_usd is null then 'invalid_price_usd'

@@ -11,7 +11,10 @@ source as (
 
 cleaned as (
     select
-        {{ raw_record(['session_id', 'customer_id', 'session_start_at', 'device', 'traffic_source', 'country']) }}
+        {{ raw_record([
+            'session_id', 'customer_id', 'session_start_at',
+            'device', 'traffic_source', 'country',
+        ]) }}
             as raw_record,
 
         -- ids
@@ -32,14 +35,14 @@ cleaned as (
 
 typed as (
     select
-        cleaned.*,
+        *,
         {{ parse_iso_timestamp('session_start_at_text') }} as session_start_at
     from cleaned
 ),
 
 row_checked as (
     select
-        typed.*,
+        *,
         case
             when session_id is null then 'missing_session_id'
             when session_start_at_text is null then 'missing_session_start_at'
