@@ -4,9 +4,9 @@
     named `deduplicated` with:
       staged_row_id     stable unique id of the raw row
       rejection_reason  row_issue, 'duplicate_row', 'conflicting_duplicate' or NULL
-    Exact copies (equal cleaned values) keep one row; of rows sharing
-    `key_column` with different values, the earliest `earliest_column` wins,
-    ties broken by the record hash.
+    Exact copies (equal cleaned values, among rows that passed the row
+    checks) keep one row; of rows sharing `key_column` with different values,
+    the earliest `earliest_column` wins, ties broken by the record hash.
 -#}
 {% macro quarantine_duplicates(from_cte, value_columns, key_column=none, earliest_column=none) -%}
 copies_numbered as (
@@ -15,7 +15,7 @@ copies_numbered as (
         {{ record_hash(value_columns) }} as record_hash,
         {{ dbt.hash('raw_record') }} as raw_record_hash,
         row_number() over (
-            partition by {{ value_columns | join(', ') }}
+            partition by row_issue, {{ value_columns | join(', ') }}
             order by {{ dbt.hash('raw_record') }}
         ) as copy_number,
         row_number() over (

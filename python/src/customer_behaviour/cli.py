@@ -53,6 +53,23 @@ def _add_generate(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _add_where(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "where", help="print where the marts of the current dbt target are (for DBeaver)"
+    )
+    parser.add_argument("--target", help="dbt target (default: the profile's)")
+
+    def run(args: argparse.Namespace) -> int:
+        from customer_behaviour.profile import load_target
+
+        target = load_target(args.target)
+        print(f"target {target.target_name}: {target.describe()}")
+        print("schemas: raw, staging, intermediate, marts (start with marts.fct_sessions), analytics")
+        return 0
+
+    parser.set_defaults(func=run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-behaviour",
@@ -60,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_generate(subparsers)
+    _add_where(subparsers)
     return parser
 
 

@@ -1,0 +1,86 @@
+# Customer Behaviour Insight Engine
+#   make run                  build everything on DuckDB (no server needed)
+#   make run TARGET=postgres  the same on PostgreSQL (docker compose up -d first)
+#   make test                 lint + both builds + pytest
+# `make help` lists every target.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TARGET ?= duckdb
+
+# Your own PG* settings (see .env.example); docker compose reads the same file.
+ifneq (,$(wildcard .env))
+include .env
+export PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE
+endif
+
+export DBT_PROFILES_DIR ?= $(CURDIR)
+export CUSTOMER_BEHAVIOUR_TARGET := $(TARGET)
+export CUSTOMER_BEHAVIOUR_PROJECT_DIR := $(CURDIR)
+# dbt phones home by default; this project runs offline.
+export DO_NOT_TRACK := 1
+
+DBT := $(BIN)/dbt
+CLI := $(BIN)/customer-behaviour
+
+.PHONY: help install run build where test lint format pytest docs sample constraints clean
+
+help:  ## list the targets
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+profiles.yml:
+	cp profiles.example.yml profiles.yml
+
+install: $(VENV)/.installed profiles.yml  ## create .venv and install the pinned dependencies
+
+run: install  ## build seeds, models and tests on TARGET (duckdb|postgres) and say where the results are
+	@mkdir -p data
+	$(DBT) build --target $(TARGET)
+	@$(CLI) where --target $(TARGET)
+
+build: run
+
+where: install  ## print where the marts of TARGET are
+	@$(CLI) where --target $(TARGET)
+
+lint: install  ## sqlfluff on every model and test, ruff on the Python
+	$(BIN)/sqlfluff lint models tests analyses
+	$(BIN)/ruff check python
+	$(BIN)/ruff format --check python
+
+format: install  ## apply sqlfluff and ruff fixes
+	$(BIN)/sqlfluff fix models tests analyses
+	$(BIN)/ruff check --fix python
+	$(BIN)/ruff format python
+
+pytest: install  ## pytest: builds the project on DuckDB and PostgreSQL and checks the marts
+	$(BIN)/pytest
+
+test: lint pytest  ## everything CI runs
+
+docs: install  ## generate the dbt docs site and serve it on http://localhost:8080
+	$(DBT) docs generate --target $(TARGET)
+	$(DBT) docs serve --port 8080
+
+sample: install  ## regenerate the committed sample seeds (10k sessions, seed 42, 0.5% defects)
+	$(CLI) generate --sessions 10000 --seed 42 --defect-rate 0.005 --out seeds
+	mv seeds/defects_manifest.csv python/tests/data/sample_defects_manifest.csv
+
+constraints: install  ## re-pin constraints.txt from the current .venv
+	{ echo "# Exact versions for a reproducible install: pip install -c constraints.txt -e '.[dev]'"; \
+	  echo "# Regenerate with: make constraints"; \
+	  $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt
+
+clean:  ## remove build output (keeps .venv and data/)
+	rm -rf target logs dbt_packages

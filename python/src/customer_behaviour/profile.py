@@ -1,0 +1,103 @@
+"""The warehouse connection, read from the same dbt profile and target that ``dbt build`` used.
+
+There is no second place to configure credentials: the profile
+``customer_behaviour`` in ``$DBT_PROFILES_DIR/profiles.yml`` (default: the
+project folder, then ``~/.dbt``) is rendered by dbt itself, so ``env_var()``
+and the target selection behave exactly as in dbt.
+"""
+
+from __future__ import annotations
+
+import os
+from argparse import Namespace
+from dataclasses import dataclass
+from pathlib import Path
+
+from customer_behaviour.errors import UserError
+
+PROFILE_NAME = "customer_behaviour"
+SUPPORTED_TYPES = ("duckdb", "postgres")
+
+
+@dataclass(frozen=True)
+class WarehouseTarget:
+    """Where the marts live, as the dbt profile says."""
+
+    target_name: str
+    adapter_type: str
+    duckdb_path: Path | None = None
+    host: str | None = None
+    port: int | None = None
+    user: str | None = None
+    password: str | None = None
+    database: str | None = None
+
+    def describe(self) -> str:
+        """One line for humans: where to point DBeaver."""
+        if self.adapter_type == "duckdb":
+            return f"DuckDB file {self.duckdb_path}"
+        return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.database}"
+
+
+def project_dir() -> Path:
+    """The dbt project folder: $CUSTOMER_BEHAVIOUR_PROJECT_DIR or the current folder."""
+    return Path(os.environ.get("CUSTOMER_BEHAVIOUR_PROJECT_DIR", ".")).resolve()
+
+
+def profiles_dir() -> Path:
+    """Where dbt looks for profiles.yml: $DBT_PROFILES_DIR, the project, then ~/.dbt."""
+    if os.environ.get("DBT_PROFILES_DIR"):
+        return Path(os.environ["DBT_PROFILES_DIR"]).expanduser().resolve()
+    if (project_dir() / "profiles.yml").exists():
+        return project_dir()
+    return Path.home() / ".dbt"
+
+
+def load_target(target: str | None = None) -> WarehouseTarget:
+    """Render the dbt profile with dbt's own machinery and return the chosen target."""
+    from dbt.config.profile import Profile, read_profile
+    from dbt.config.renderer import ProfileRenderer
+    from dbt.flags import set_from_args
+    from dbt_common.context import set_invocation_context
+    from dbt_common.exceptions import DbtBaseException
+
+    folder = profiles_dir()
+    if not (folder / "profiles.yml").exists():
+        raise UserError(
+            f"no profiles.yml in {folder}: run `make install` (it copies profiles.example.yml) "
+            "or set DBT_PROFILES_DIR"
+        )
+    set_from_args(Namespace(), None)
+    set_invocation_context(dict(os.environ))
+    try:
+        raw_profiles = read_profile(str(folder))
+        profile = Profile.from_raw_profiles(
+            raw_profiles, PROFILE_NAME, ProfileRenderer({}), target_override=target
+        )
+    except DbtBaseException as error:
+        message = " ".join(str(error).split())
+        raise UserError(
+            f"cannot read profile '{PROFILE_NAME}' from {folder / 'profiles.yml'}: {message}; "
+            "fix the profile or compare it with profiles.example.yml"
+        ) from error
+    credentials = profile.credentials
+    adapter_type = credentials.type
+    if adapter_type == "duckdb":
+        path = Path(credentials.path)
+        if not path.is_absolute():
+            path = project_dir() / path
+        return WarehouseTarget(profile.target_name, adapter_type, duckdb_path=path)
+    if adapter_type == "postgres":
+        return WarehouseTarget(
+            profile.target_name,
+            adapter_type,
+            host=credentials.host,
+            port=int(credentials.port),
+            user=credentials.user,
+            password=credentials.password or None,
+            database=credentials.database,
+        )
+    raise UserError(
+        f"target '{profile.target_name}' is of type {adapter_type}; the Python layer supports "
+        f"{', '.join(SUPPORTED_TYPES)}: choose one with CUSTOMER_BEHAVIOUR_TARGET"
+    )
