@@ -1,0 +1,168 @@
+"""Fixtures that build the dbt project on the real databases.
+
+Each target is built once per test session from the committed sample seeds:
+DuckDB into a temporary file, PostgreSQL into a fresh database
+``customer_behaviour_test`` on the server the libpq variables point at. A
+missing PostgreSQL skips its tests locally and fails them under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SEEDS_DIR = PROJECT_DIR / "seeds"
+TEST_DATA_DIR = Path(__file__).resolve().parent / "data"
+TEST_DATABASE = os.environ.get("CUSTOMER_BEHAVIOUR_TEST_DATABASE", "customer_behaviour_test")
+TARGETS = ["duckdb", "postgres"]
+
+
+@dataclass
+class Build:
+    """A built target: how to query it and the environment dbt ran with."""
+
+    target: str
+    env: dict[str, str]
+    duckdb_path: Path | None = None
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        if self.target == "duckdb":
+            import duckdb
+
+            with duckdb.connect(str(self.duckdb_path), read_only=True) as connection:
+                return connection.sql(sql).df()
+        import psycopg2
+
+        with psycopg2.connect(**_pg_params(self.env["PGDATABASE"])) as connection:
+            return pd.read_sql_query(sql, connection)
+
+    def dbt(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run_dbt(self.env, *args, check=check)
+
+
+def _pg_params(database: str) -> dict[str, object]:
+    return {
+        "host": os.environ.get("PGHOST", "127.0.0.1"),
+        "port": int(os.environ.get("PGPORT", "5432")),
+        "user": os.environ.get("PGUSER", "root"),
+        "password": os.environ.get("PGPASSWORD") or None,
+        "dbname": database,
+        "connect_timeout": 5,
+    }
+
+
+def dbt_executable() -> str:
+    return str(Path(sys.executable).with_name("dbt"))
+
+
+def run_dbt(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [dbt_executable(), *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+    return result
+
+
+def base_env(tmp: Path, target: str) -> dict[str, str]:
+    """Environment for a dbt run that touches nothing of the user's."""
+    profiles = tmp / "profiles"
+    profiles.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT_DIR / "profiles.example.yml", profiles / "profiles.yml")
+    env = dict(os.environ)
+    env.pop("CUSTOMER_BEHAVIOUR_EMAIL_SALT", None)
+    env.update(
+        {
+            "DBT_PROFILES_DIR": str(profiles),
+            "DBT_TARGET_PATH": str(tmp / "target"),
+            "DBT_LOG_PATH": str(tmp / "logs"),
+            "CUSTOMER_BEHAVIOUR_TARGET": target,
+            "CUSTOMER_BEHAVIOUR_PROJECT_DIR": str(PROJECT_DIR),
+            "DO_NOT_TRACK": "1",
+        }
+    )
+    if target == "duckdb":
+        env["CUSTOMER_BEHAVIOUR_DUCKDB_PATH"] = str(tmp / "warehouse.duckdb")
+    else:
+        env["PGDATABASE"] = TEST_DATABASE
+        env.setdefault("PGHOST", "127.0.0.1")
+        env.setdefault("PGUSER", "root")
+    return env
+
+
+def recreate_postgres_database(name: str) -> None:
+    """Drop and create the test database, or skip (fail under CI) without a server."""
+    import psycopg2
+
+    admin_database = os.environ.get("PGDATABASE", "postgres")
+    if admin_database == name:
+        admin_database = "postgres"
+    try:
+        connection = psycopg2.connect(**_pg_params(admin_database))
+    except psycopg2.OperationalError as error:
+        message = f"PostgreSQL is not reachable ({' '.join(str(error).split())})"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}; CI requires it")
+        pytest.skip(f"{message}; start it (docker compose up -d) to run these tests")
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f'drop database if exists "{name}" with (force)')
+        cursor.execute(f'create database "{name}"')
+    connection.close()
+
+
+@pytest.fixture(scope="session", params=TARGETS)
+def build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The project built from the sample seeds on each target (dbt build: seeds, models, tests)."""
+    target = request.param
+    tmp = tmp_path_factory.mktemp(f"build_{target}")
+    if target == "postgres":
+        recreate_postgres_database(TEST_DATABASE)
+    env = base_env(tmp, target)
+    run_dbt(env, "build", "--target", target)
+    return Build(target=target, env=env, duckdb_path=tmp / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="session")
+def raw_tables() -> dict[str, pd.DataFrame]:
+    from reference import read_raw
+
+    return read_raw(SEEDS_DIR)
+
+
+@pytest.fixture(scope="session")
+def staged_reference(raw_tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    from reference import stage_all
+
+    return stage_all(raw_tables)
+
+
+@pytest.fixture(scope="session")
+def defects_manifest() -> pd.DataFrame:
+    return pd.read_csv(
+        TEST_DATA_DIR / "sample_defects_manifest.csv", dtype=str, keep_default_na=False
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(autouse=True)
+def _no_user_profile_leaks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("CUSTOMER_BEHAVIOUR_EMAIL_SALT", raising=False)
+    yield
