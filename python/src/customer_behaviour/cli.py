@@ -1,4 +1,4 @@
-"""Command-line entry point: ``customer-behaviour <command>`` or ``python -m customer_behaviour``."""
+"""Command-line entry point: ``customer-behaviour <command>``, ``python -m customer_behaviour``."""
 
 from __future__ import annotations
 
@@ -16,13 +16,19 @@ def _add_generate(subparsers: argparse._SubParsersAction) -> None:
         help="write a synthetic clickstream (the six input CSVs) with planted behaviour",
     )
     parser.add_argument("--sessions", type=int, default=10_000, help="number of sessions")
-    parser.add_argument("--seed", type=int, default=42, help="random seed (output is deterministic)")
+    parser.add_argument(
+        "--seed", type=int, default=42, help="random seed (output is deterministic)"
+    )
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument(
         "--defect-rate",
         type=float,
         default=0.0,
-        help="share of rows per table that get an injected defect (0 = clean data)",
+        help=(
+            "defect rate per table and defect family: about this share of rows is added as"
+            " rejected defect rows, and as many clean rows are repaired-in-place defects"
+            " (0 = clean data)"
+        ),
     )
     parser.add_argument(
         "--start-date", default="2024-01-01", help="first day of the generated period (UTC)"
@@ -64,7 +70,58 @@ def _add_where(subparsers: argparse._SubParsersAction) -> None:
 
         target = load_target(args.target)
         print(f"target {target.target_name}: {target.describe()}")
-        print("schemas: raw, staging, intermediate, marts (start with marts.fct_sessions), analytics")
+        print(
+            "schemas: raw, staging, intermediate, marts (start with marts.fct_sessions), analytics"
+        )
+        return 0
+
+    parser.set_defaults(func=run)
+
+
+def _add_analyze(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "analyze",
+        help="run the Python analyses on the built marts and write schema analytics",
+        description=(
+            "Read the marts of a dbt target (run `dbt build` first), mine association rules, "
+            "fit the driver regressions, compare purchase styles, size the experiment and "
+            "write the results as tables in schema analytics (replaced atomically)."
+        ),
+    )
+    parser.add_argument("--target", help="dbt target (default: the profile's)")
+    parser.add_argument(
+        "--min-support",
+        type=float,
+        default=0.01,
+        help="association rules: minimum share of baskets holding the itemset (default 0.01)",
+    )
+    parser.add_argument(
+        "--min-confidence",
+        type=float,
+        default=0.1,
+        help="association rules: minimum confidence of a rule (default 0.1)",
+    )
+    parser.add_argument(
+        "--max-len",
+        type=int,
+        default=3,
+        help="association rules: most items in an itemset (default 3)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the summary")
+
+    def run(args: argparse.Namespace) -> int:
+        from customer_behaviour.analyze import run_analyses
+        from customer_behaviour.baskets import BasketOptions
+
+        options = BasketOptions(
+            min_support=args.min_support,
+            min_confidence=args.min_confidence,
+            max_len=args.max_len,
+        )
+        result = run_analyses(args.target, options, say=(lambda _: None) if args.quiet else print)
+        for table, n_rows in result.written.items():
+            print(f"{table:>36}: {n_rows:>8,} rows")
+        print(f"wrote {len(result.written)} tables to {result.location}")
         return 0
 
     parser.set_defaults(func=run)
@@ -78,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_generate(subparsers)
     _add_where(subparsers)
+    _add_analyze(subparsers)
     return parser
 
 
