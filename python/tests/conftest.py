@@ -74,7 +74,9 @@ def run_dbt(env: dict[str, str], *args: str, check: bool = True) -> subprocess.C
         check=False,
     )
     if check and result.returncode != 0:
-        pytest.fail(f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}")
+        pytest.fail(
+            f"dbt {' '.join(args)} failed:\n{result.stdout[-6000:]}\n{result.stderr[-2000:]}"
+        )
     return result
 
 

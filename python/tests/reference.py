@@ -158,7 +158,9 @@ class TableRules:
 
 
 RULES = {
-    "customers": TableRules(["customer_id", "signup_at", "country", "email_hash"], "customer_id", "signup_at"),
+    "customers": TableRules(
+        ["customer_id", "signup_at", "country", "email_hash"], "customer_id", "signup_at"
+    ),
     "products": TableRules(
         ["product_id", "product_name", "category", "price_usd", "cost_usd"], "product_id", None
     ),
@@ -298,9 +300,7 @@ def stage(table: str, raw: pd.DataFrame) -> pd.DataFrame:
     frame.loc[duplicate[duplicate].index, "reason"] = "duplicate_row"
     if rules.key is not None:
         candidates = frame[frame["reason"].isna()].copy()
-        candidates["hash"] = [
-            record_hash(list(values.loc[i])) for i in candidates.index
-        ]
+        candidates["hash"] = [record_hash(list(values.loc[i])) for i in candidates.index]
         order = [rules.key] + ([rules.earliest] if rules.earliest else []) + ["hash"]
         candidates = candidates.sort_values(order, kind="mergesort")
         losers = candidates.index[candidates.duplicated(rules.key, keep="first")]
@@ -356,7 +356,9 @@ def _funnel_step(events: list[tuple[datetime, str]]) -> int:
     """Ordered funnel: step k at the first event of its type at or after step k-1."""
     reached_at = None
     for step_number, step in enumerate(FUNNEL_STEPS, start=1):
-        times = [at for at, kind in events if kind == step and (reached_at is None or at >= reached_at)]
+        times = [
+            at for at, kind in events if kind == step and (reached_at is None or at >= reached_at)
+        ]
         if not times:
             return step_number - 1
         reached_at = min(times)
@@ -371,16 +373,18 @@ def sessions(staged: dict[str, pd.DataFrame]) -> pd.DataFrame:
     items = staged["order_items"][staged["order_items"]["reason"].isna()]
 
     events_by_session: dict[str, list[tuple[datetime, str]]] = {}
-    for session_id, event_at, event_type in events[["session_id", "event_at", "event_type"]].itertuples(
-        index=False
-    ):
+    for session_id, event_at, event_type in events[
+        ["session_id", "event_at", "event_type"]
+    ].itertuples(index=False):
         events_by_session.setdefault(session_id, []).append((event_at, event_type))
 
     completed = orders[(orders["status"] == "completed") & orders["session_id"].notna()]
     line_amount = items.assign(
-        amount=[q * p for q, p in zip(items["quantity"], items["unit_price_usd"], strict=True)]
+        amount=[int(q) * p for q, p in zip(items["quantity"], items["unit_price_usd"], strict=True)]
     )
-    per_order = line_amount.groupby("order_id").agg(items=("quantity", "sum"), amount=("amount", "sum"))
+    per_order = line_amount.groupby("order_id").agg(
+        items=("quantity", "sum"), amount=("amount", "sum")
+    )
     completed = completed.join(per_order, on="order_id")
     per_session_orders = completed.groupby("session_id").agg(
         n_orders=("order_id", "count"),
