@@ -12,6 +12,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TARGET ?= duckdb
+# false after `make load`: the models then read what the loader put in raw.
+USE_SEEDS ?= true
 
 # Your own PG* settings (see .env.example); docker compose reads the same file.
 ifneq (,$(wildcard .env))
@@ -28,7 +30,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 CLI := $(BIN)/customer-behaviour
 
-.PHONY: help install run build where test lint format pytest docs sample constraints clean
+.PHONY: help install run build load where test lint format pytest docs sample constraints clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -46,10 +48,15 @@ install: $(VENV)/.installed profiles.yml  ## create .venv and install the pinned
 
 run: install  ## build seeds, models and tests on TARGET (duckdb|postgres) and say where the results are
 	@mkdir -p data
-	$(DBT) build --target $(TARGET)
+	$(DBT) build --target $(TARGET) --vars '{customer_behaviour__use_seeds: $(USE_SEEDS)}'
 	@$(CLI) where --target $(TARGET)
 
 build: run
+
+load: install  ## bulk-load DATA=<folder of the six CSVs> into raw (APPEND=1 adds a day), then build with seeds off
+	@test -n "$(DATA)" || { echo "error: say which folder to load: make load DATA=path/to/csvs" >&2; exit 2; }
+	$(CLI) load --data "$(DATA)" --target $(TARGET) $(if $(APPEND),--append)
+	$(MAKE) run USE_SEEDS=false
 
 where: install  ## print where the marts of TARGET are
 	@$(CLI) where --target $(TARGET)

@@ -103,35 +103,12 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from customer_behaviour.contract import KEY_COLUMNS, TABLE_COLUMNS
 from customer_behaviour.errors import UserError
 
 # --------------------------------------------------------------------------------------------
-# Contract: file names and columns (docs/data_contract.md), in contract order
+# The defect manifest (the contract's tables and columns live in contract.py)
 # --------------------------------------------------------------------------------------------
-
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": ("customer_id", "signup_at", "country", "email"),
-    "products": ("product_id", "product_name", "category", "price_usd", "cost_usd"),
-    "sessions": (
-        "session_id",
-        "customer_id",
-        "session_start_at",
-        "device",
-        "traffic_source",
-        "country",
-    ),
-    "events": ("event_id", "session_id", "event_at", "event_type", "page", "product_id"),
-    "orders": (
-        "order_id",
-        "session_id",
-        "customer_id",
-        "ordered_at",
-        "order_total_usd",
-        "status",
-    ),
-    "order_items": ("order_id", "product_id", "quantity", "unit_price_usd"),
-}
-"""Every input table and its columns, in the order of the contract."""
 
 MANIFEST_NAME = "defects_manifest"
 _META_COLUMNS = ("record_key", "defect_kind", "expected_reason", "column", "expected_value")
@@ -145,15 +122,6 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
     "expected_value",
 )
 
-KEY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": ("customer_id",),
-    "products": ("product_id",),
-    "sessions": ("session_id",),
-    "events": ("event_id",),
-    "orders": ("order_id",),
-    "order_items": ("order_id", "product_id"),
-}
-"""Columns of each table's record_key (order_items: ``order_id|product_id``, as staging)."""
 
 # --------------------------------------------------------------------------------------------
 # Vocabularies and planted effect sizes

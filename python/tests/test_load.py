@@ -1,0 +1,201 @@
+"""The bulk loader: bad files stop with a clear message and change nothing; a load of the
+sample gives exactly the marts that seeding it gives."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import (
+    SEEDS_DIR,
+    TEST_DATABASE,
+    Build,
+    base_env,
+    recreate_postgres_database,
+    run_dbt,
+)
+from customer_behaviour.contract import TABLE_COLUMNS
+from customer_behaviour.errors import UserError
+from customer_behaviour.load import check_folder, load_folder
+from customer_behaviour.profile import WarehouseTarget
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("customer-behaviour")), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    for table in TABLE_COLUMNS:
+        shutil.copy(SEEDS_DIR / f"{table}.csv", folder / f"{table}.csv")
+    return folder
+
+
+def _write(path: Path, content: bytes) -> None:
+    path.write_bytes(content)
+
+
+@pytest.mark.parametrize(
+    ("table", "content", "expected"),
+    [
+        (
+            "events",
+            b"event_id,session_id,event_at,event_type,product_id\n",
+            "column 'page' is missing",
+        ),
+        (
+            "orders",
+            b"order_id,session_id,customer_id,ordered_at,order_total_usd,status,note\n",
+            "column 'note' is not in the input contract",
+        ),
+        (
+            "products",
+            b"product_id;product_name;category;price_usd;cost_usd\n",
+            "not comma-separated",
+        ),
+        ("customers", b"customer_id,signup_at,country,email\nc1,2024-01-01,DE,\xe9@x\n", "line 2"),
+        ("sessions", b"", "no header row"),
+    ],
+)
+def test_malformed_file_is_named_with_line_and_column(
+    sample_copy: Path, table: str, content: bytes, expected: str
+) -> None:
+    _write(sample_copy / f"{table}.csv", content)
+    with pytest.raises(UserError) as error:
+        check_folder(sample_copy)
+    message = str(error.value)
+    assert f"{table}.csv" in message
+    assert expected in message
+
+
+def test_missing_file_is_named(sample_copy: Path) -> None:
+    (sample_copy / "order_items.csv").unlink()
+    with pytest.raises(UserError, match="order_items.csv"):
+        check_folder(sample_copy)
+
+
+def test_header_with_bom_and_reordered_columns_is_accepted(sample_copy: Path) -> None:
+    frame = pd.read_csv(sample_copy / "products.csv", dtype=str, keep_default_na=False)
+    reordered = frame[list(reversed(frame.columns))]
+    text = reordered.to_csv(index=False)
+    _write(sample_copy / "products.csv", b"\xef\xbb\xbf" + text.encode())
+    files = {item.table: item for item in check_folder(sample_copy)}
+    assert files["products"].has_bom
+    assert files["products"].header == tuple(reversed(TABLE_COLUMNS["products"]))
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def empty_target(request: pytest.FixtureRequest, tmp_path: Path) -> WarehouseTarget:
+    if request.param == "duckdb":
+        return WarehouseTarget("duckdb", "duckdb", duckdb_path=tmp_path / "load.duckdb")
+    database = f"{TEST_DATABASE}_load"
+    recreate_postgres_database(database)
+    env = base_env(tmp_path, "postgres")
+    return WarehouseTarget(
+        "postgres",
+        "postgres",
+        host=env["PGHOST"],
+        port=int(env.get("PGPORT", "5432")),
+        user=env["PGUSER"],
+        password=env.get("PGPASSWORD") or None,
+        database=database,
+    )
+
+
+def _raw_counts(target: WarehouseTarget) -> dict[str, int]:
+    queries = {table: f"select count(*) from raw.{table}" for table in TABLE_COLUMNS}
+    if target.adapter_type == "duckdb":
+        import duckdb
+
+        with duckdb.connect(str(target.duckdb_path)) as connection:
+            return {t: connection.execute(q).fetchone()[0] for t, q in queries.items()}
+    import psycopg2
+
+    with (
+        psycopg2.connect(
+            host=target.host, port=target.port, user=target.user, dbname=target.database
+        ) as connection,
+        connection.cursor() as cursor,
+    ):
+        counts = {}
+        for table, query in queries.items():
+            cursor.execute(query)
+            counts[table] = cursor.fetchone()[0]
+        return counts
+
+
+def test_bad_row_rolls_back_the_whole_load(
+    empty_target: WarehouseTarget, sample_copy: Path
+) -> None:
+    first = load_folder(empty_target, sample_copy, progress=False, log=lambda _: None)
+    with (sample_copy / "customers.csv").open("ab") as handle:
+        handle.write(b"c999999,2024-01-01,DE,x@example.com,EXTRA\n")
+    with pytest.raises(UserError) as error:
+        load_folder(empty_target, sample_copy, progress=False, log=lambda _: None)
+    message = str(error.value)
+    assert "customers.csv" in message and "line" in message
+    assert "nothing was changed" in message
+    assert _raw_counts(empty_target) == first
+
+
+def test_append_adds_rows(empty_target: WarehouseTarget, sample_copy: Path) -> None:
+    first = load_folder(empty_target, sample_copy, progress=False, log=lambda _: None)
+    load_folder(empty_target, sample_copy, mode="append", progress=False, log=lambda _: None)
+    assert _raw_counts(empty_target) == {table: 2 * n for table, n in first.items()}
+
+
+def test_cli_reports_bad_file_in_one_line(tmp_path: Path, sample_copy: Path) -> None:
+    _write(sample_copy / "events.csv", b"event_id,session_id\n")
+    env = base_env(tmp_path, "duckdb")
+    result = _cli(env, "load", "--data", str(sample_copy), "--quiet")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "events.csv" in result.stderr and "column 'event_at' is missing" in result.stderr
+
+
+def _table_names(build: Build) -> list[str]:
+    frame = build.frame(
+        "select table_name from information_schema.tables where table_schema = 'marts'"
+    )
+    return sorted(frame["table_name"])
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    text = frame.astype(str)
+    order = text.sort_values(list(text.columns)).index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def test_loading_gives_the_same_marts_as_seeding(
+    build: Build, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    tmp = tmp_path_factory.mktemp(f"loaded_{build.target}")
+    env = base_env(tmp, build.target)
+    if build.target == "postgres":
+        env["PGDATABASE"] = f"{TEST_DATABASE}_loaded"
+        recreate_postgres_database(env["PGDATABASE"])
+    result = _cli(env, "load", "--data", str(SEEDS_DIR), "--target", build.target, "--quiet")
+    assert result.returncode == 0, result.stderr
+    run_dbt(
+        env, "run", "--target", build.target, "--vars", "{customer_behaviour__use_seeds: false}"
+    )
+    loaded = Build(target=build.target, env=env, duckdb_path=tmp / "warehouse.duckdb")
+    tables = _table_names(build)
+    assert "fct_sessions" in tables and _table_names(loaded) == tables
+    for table in tables:
+        seeded = _sorted(build.frame(f"select * from marts.{table}"))
+        from_load = _sorted(loaded.frame(f"select * from marts.{table}"))
+        pd.testing.assert_frame_equal(from_load, seeded, check_dtype=False, obj=table)
