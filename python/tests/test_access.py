@@ -7,6 +7,7 @@ import os
 
 import psycopg2
 import pytest
+
 from conftest import Build
 
 REPORTING_ROLE = "reporting"
