@@ -30,7 +30,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 CLI := $(BIN)/customer-behaviour
 
-.PHONY: help install run build load where test lint format pytest docs sample constraints clean
+.PHONY: help install run build load where conventions test lint format pytest docs sample constraints clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -74,7 +74,14 @@ format: install  ## apply sqlfluff and ruff fixes
 pytest: install  ## pytest: builds the project on DuckDB and PostgreSQL and checks the marts
 	$(BIN)/pytest
 
-test: lint pytest  ## everything CI runs
+conventions: install  ## the conventions gate: docs, primary-key tests, naming, layering (dbt-bouncer)
+	CUSTOMER_BEHAVIOUR_DUCKDB_PATH=target/conventions.duckdb \
+	  $(DBT) build --target duckdb --quiet --exclude-resource-type test unit_test
+	CUSTOMER_BEHAVIOUR_DUCKDB_PATH=target/conventions.duckdb \
+	  $(DBT) docs generate --target duckdb --quiet
+	$(BIN)/dbt-bouncer run --config-file dbt-bouncer.yml --show-all-failures
+
+test: lint conventions pytest  ## everything CI runs
 
 docs: install  ## generate the dbt docs site and serve it on http://localhost:8080
 	$(DBT) docs generate --target $(TARGET)
