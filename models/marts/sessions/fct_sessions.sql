@@ -74,7 +74,7 @@ timings_computed as (
     from sessions_joined
 ),
 
-final as (
+sessions_measured as (
     select
         session_id,
         customer_id,
@@ -114,6 +114,45 @@ final as (
             when customer_id is not null then customer_session_sequence
         end as session_number
     from timings_computed
+),
+
+purchase_style_medians as (
+    {#- Over purchasing sessions with at least one accepted order line, as
+        type_float (double on every target); avg_item_price_usd is compared
+        with the median in that same type below. #}
+    select
+        {{ percentile_continuous(
+            'cast(items_purchased as ' ~ dbt.type_float() ~ ')', 0.5
+        ) }} as median_items_purchased,
+        {{ percentile_continuous(
+            'cast(avg_item_price_usd as ' ~ dbt.type_float() ~ ')', 0.5
+        ) }} as median_avg_item_price_usd
+    from sessions_measured
+    where did_purchase
+        and items_purchased > 0
+),
+
+final as (
+    {#- purchase_style: see the doc block purchase_style. #}
+    select
+        sessions_measured.*,
+        case
+            when not sessions_measured.did_purchase then null
+            when sessions_measured.items_purchased = 0 then 'unknown'
+            when
+                sessions_measured.items_purchased > purchase_style_medians.median_items_purchased
+                and cast(sessions_measured.avg_item_price_usd as {{ dbt.type_float() }})
+                < purchase_style_medians.median_avg_item_price_usd
+                then 'cheap_many'
+            when
+                sessions_measured.items_purchased <= purchase_style_medians.median_items_purchased
+                and cast(sessions_measured.avg_item_price_usd as {{ dbt.type_float() }})
+                >= purchase_style_medians.median_avg_item_price_usd
+                then 'expensive_few'
+            else 'mixed'
+        end as purchase_style
+    from sessions_measured
+    cross join purchase_style_medians
 )
 
 select * from final
