@@ -1,0 +1,138 @@
+{#-
+    The ordered funnel per customer in the same long format as fct_funnel: a
+    customer reaches a step when the events of any of their sessions do, in
+    order and by event time, within the conversion window (from the start of
+    their first session up to customer_behaviour__conversion_window_days days
+    later, both ends included). Breakdowns use the customer's first session.
+    Anonymous sessions are not counted.
+-#}
+{%- set steps = var('customer_behaviour__funnel_steps') -%}
+{%- set segments = var('customer_behaviour__funnel_segments') -%}
+{%- set window_days = var('customer_behaviour__conversion_window_days') -%}
+with
+
+sessions as (
+    select * from {{ ref('fct_sessions') }}
+    where customer_id is not null
+),
+
+sequenced_events as (
+    select * from {{ ref('int_events_sequenced') }}
+),
+
+funnel_steps as (
+    {{ funnel_step_rows() }}
+),
+
+first_sessions as (
+    select
+        customer_id,
+        {% for segment in segments %}
+            {{ segment }},
+        {% endfor %}
+        session_start_at as first_session_start_at,
+        {{ dbt.dateadd('day', window_days, 'session_start_at') }} as conversion_window_ends_at
+    from sessions
+    where session_number = 1
+),
+
+customer_window_events as (
+    select
+        sessions.customer_id,
+        sequenced_events.event_type,
+        sequenced_events.event_at
+    from sequenced_events
+    inner join sessions
+        on sequenced_events.session_id = sessions.session_id
+    inner join first_sessions
+        on sessions.customer_id = first_sessions.customer_id
+    where
+        sequenced_events.event_at >= first_sessions.first_session_start_at
+        and sequenced_events.event_at <= first_sessions.conversion_window_ends_at
+),
+
+{{ ordered_funnel_ctes(
+    'customer_window_events',
+    steps,
+    partition_column='customer_id',
+    name='customer_steps_reached'
+) }},
+
+customers_evaluated as (
+    select
+        first_sessions.customer_id,
+        {% for segment in segments %}
+            first_sessions.{{ segment }},
+        {% endfor %}
+        coalesce(customer_steps_reached.funnel_step_reached, 0) as funnel_step_reached
+    from first_sessions
+    left join customer_steps_reached
+        on first_sessions.customer_id = customer_steps_reached.customer_id
+),
+
+customer_segments as (
+    {{ segments_unpivoted('customers_evaluated', ['customer_id', 'funnel_step_reached']) }}
+),
+
+customers_by_step_reached as (
+    select
+        segment_type,
+        segment_value,
+        funnel_step_reached,
+        count(*) as n_customers
+    from customer_segments
+    group by segment_type, segment_value, funnel_step_reached
+),
+
+segments as (
+    select
+        segment_type,
+        segment_value,
+        sum(n_customers) as segment_customers
+    from customers_by_step_reached
+    group by segment_type, segment_value
+    union all
+    {#- The overall funnel exists even when there are no customers. #}
+    select
+        'overall' as segment_type,
+        'all' as segment_value,
+        0 as segment_customers
+    where not exists (select 1 from customers_evaluated)
+),
+
+steps_counted as (
+    select
+        segments.segment_type,
+        segments.segment_value,
+        funnel_steps.step_number,
+        funnel_steps.step_name,
+        cast(segments.segment_customers as {{ dbt.type_bigint() }}) as segment_customers,
+        cast(coalesce(sum(customers_by_step_reached.n_customers), 0) as {{ dbt.type_bigint() }})
+            as customers
+    from segments
+    cross join funnel_steps
+    left join customers_by_step_reached
+        on segments.segment_type = customers_by_step_reached.segment_type
+            and segments.segment_value = customers_by_step_reached.segment_value
+            and funnel_steps.step_number <= customers_by_step_reached.funnel_step_reached
+    group by
+        segments.segment_type,
+        segments.segment_value,
+        funnel_steps.step_number,
+        funnel_steps.step_name,
+        segments.segment_customers
+),
+
+final as (
+    select
+        segment_type,
+        segment_value,
+        step_number,
+        step_name,
+        segment_customers,
+        customers,
+        {{ funnel_step_rates('customers', ['segment_type', 'segment_value']) }}
+    from steps_counted
+)
+
+select * from final

@@ -1,0 +1,370 @@
+"""An independent pandas implementation of the behaviour marts (funnels, paths, products).
+
+Written from the definitions in the issue and the dbt docs, on top of
+reference.py's staged tables and fct_sessions recomputation. It shares no code
+with the SQL, so a mistake on either side shows up as a difference.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+FUNNEL_STEPS = ["page_view", "add_to_cart", "checkout", "purchase"]
+SEGMENTS = ["device", "country", "traffic_source"]
+PATH_MAX_STEPS = 10
+CONVERSION_WINDOW_DAYS = 7
+
+
+def _present(value: object) -> bool:
+    """Not missing (the staged frames hold None or NaN for missing values)."""
+    return not (value is None or (pd.api.types.is_scalar(value) and pd.isna(value)))
+
+
+def accepted(staged: dict[str, pd.DataFrame], table: str) -> pd.DataFrame:
+    frame = staged[table]
+    return frame[frame["reason"].isna()].copy()
+
+
+def ordered_events(staged: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Accepted events in session order (event_at, then event_id), with their path label."""
+    events = accepted(staged, "events")
+    events["label"] = [
+        page if kind == "page_view" and _present(page) else kind
+        for kind, page in zip(events["event_type"], events["page"], strict=True)
+    ]
+    return events.sort_values(["session_id", "event_at", "event_id"], kind="mergesort")
+
+
+def collapsed_labels(events: pd.DataFrame) -> dict[str, list[str]]:
+    """Per session with events: its labels with consecutive repeats collapsed."""
+    paths: dict[str, list[str]] = {}
+    for session_id, label in zip(events["session_id"], events["label"], strict=True):
+        steps = paths.setdefault(session_id, [])
+        if not steps or steps[-1] != label:
+            steps.append(label)
+    return paths
+
+
+# ---------------------------------------------------------------- funnels
+
+
+def _funnel_rows(
+    groups: dict[tuple[str, str], list[int]], count_name: str, total_name: str
+) -> pd.DataFrame:
+    """Long funnel rows from the funnel_step_reached values of each group."""
+    rows = []
+    for (segment_type, segment_value), reached in groups.items():
+        reached_array = np.asarray(reached)
+        counts = [int((reached_array >= k).sum()) for k in range(1, len(FUNNEL_STEPS) + 1)]
+        for number, name in enumerate(FUNNEL_STEPS, start=1):
+            count = counts[number - 1]
+            previous = counts[number - 2] if number > 1 else None
+            rows.append(
+                {
+                    "segment_type": segment_type,
+                    "segment_value": segment_value,
+                    "step_number": number,
+                    "step_name": name,
+                    total_name: len(reached),
+                    count_name: count,
+                    "conversion_from_previous": count / previous if previous else np.nan,
+                    "conversion_from_start": count / counts[0] if counts[0] else np.nan,
+                    "drop_off_from_previous": 1 - count / previous if previous else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _segment_groups(frame: pd.DataFrame) -> dict[tuple[str, str], list[int]]:
+    groups: dict[tuple[str, str], list[int]] = {("overall", "all"): []}
+    for record in frame.to_dict("records"):
+        groups[("overall", "all")].append(record["funnel_step_reached"])
+        for segment in SEGMENTS:
+            groups.setdefault((segment, record[segment]), []).append(record["funnel_step_reached"])
+    return groups
+
+
+def funnel(sessions: pd.DataFrame) -> pd.DataFrame:
+    """fct_funnel: sessions per segment reaching at least each step."""
+    return _funnel_rows(_segment_groups(sessions), "sessions", "segment_sessions")
+
+
+def funnel_daily(sessions: pd.DataFrame) -> pd.DataFrame:
+    groups: dict[tuple[str, str], list[int]] = {}
+    for start, reached in zip(
+        sessions["session_start_at"], sessions["funnel_step_reached"], strict=True
+    ):
+        groups.setdefault(("day", start.date().isoformat()), []).append(reached)
+    rows = _funnel_rows(groups, "sessions", "day_sessions")
+    return rows.rename(columns={"segment_value": "session_date"}).drop(columns="segment_type")
+
+
+def _step_times(events: list[tuple[datetime, str]]) -> list[datetime]:
+    """When each ordered funnel step was first reached (stops at the first step missed)."""
+    times: list[datetime] = []
+    for step in FUNNEL_STEPS:
+        candidates = [at for at, kind in events if kind == step and (not times or at >= times[-1])]
+        if not candidates:
+            break
+        times.append(min(candidates))
+    return times
+
+
+def _whole_seconds(start: datetime, end: datetime) -> int:
+    return int((end.replace(microsecond=0) - start.replace(microsecond=0)).total_seconds())
+
+
+def time_to_convert(staged: dict[str, pd.DataFrame], sessions: pd.DataFrame) -> pd.DataFrame:
+    """fct_funnel_time_to_convert: seconds from step 1 to steps 2.. per segment."""
+    events = accepted(staged, "events")
+    by_session: dict[str, list[tuple[datetime, str]]] = {}
+    for session_id, at, kind in events[["session_id", "event_at", "event_type"]].itertuples(
+        index=False
+    ):
+        by_session.setdefault(session_id, []).append((at, kind))
+    seconds: dict[tuple[str, str, int], list[int]] = {}
+    segments: set[tuple[str, str]] = set()
+    for record in sessions.to_dict("records"):
+        keys = [("overall", "all")] + [(segment, record[segment]) for segment in SEGMENTS]
+        segments.update(keys)
+        times = _step_times(by_session.get(record["session_id"], []))
+        for number in range(2, len(times) + 1):
+            for key in keys:
+                seconds.setdefault((*key, number), []).append(
+                    _whole_seconds(times[0], times[number - 1])
+                )
+    rows = []
+    for segment_type, segment_value in segments:
+        for number in range(2, len(FUNNEL_STEPS) + 1):
+            values = np.asarray(seconds.get((segment_type, segment_value, number), []), float)
+            rows.append(
+                {
+                    "segment_type": segment_type,
+                    "segment_value": segment_value,
+                    "step_number": number,
+                    "step_name": FUNNEL_STEPS[number - 1],
+                    "converted_sessions": len(values),
+                    "median_seconds_to_convert": np.percentile(values, 50)
+                    if len(values)
+                    else np.nan,
+                    "p90_seconds_to_convert": np.percentile(values, 90) if len(values) else np.nan,
+                    "mean_seconds_to_convert": values.mean() if len(values) else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def customer_funnel(staged: dict[str, pd.DataFrame], sessions: pd.DataFrame) -> pd.DataFrame:
+    """fct_funnel_customers: the ordered funnel over each customer's events in the window."""
+    known = sessions[sessions["customer_id"].notna()]
+    first = (
+        known.sort_values(["customer_id", "session_start_at", "session_id"], kind="mergesort")
+        .groupby("customer_id")
+        .head(1)
+        .set_index("customer_id")
+    )
+    customer_of_session = dict(zip(known["session_id"], known["customer_id"], strict=True))
+    events = accepted(staged, "events")
+    by_customer: dict[str, list[tuple[datetime, str]]] = {}
+    for session_id, at, kind in events[["session_id", "event_at", "event_type"]].itertuples(
+        index=False
+    ):
+        customer = customer_of_session.get(session_id)
+        if customer is None:
+            continue
+        start = first.loc[customer, "session_start_at"]
+        if start <= at <= start + timedelta(days=CONVERSION_WINDOW_DAYS):
+            by_customer.setdefault(customer, []).append((at, kind))
+    customers = first.reset_index()
+    customers["funnel_step_reached"] = [
+        len(_step_times(by_customer.get(customer, []))) for customer in customers["customer_id"]
+    ]
+    return _funnel_rows(_segment_groups(customers), "customers", "segment_customers")
+
+
+# ---------------------------------------------------------------- paths
+
+
+def session_paths(paths: dict[str, list[str]], sessions: pd.DataFrame) -> pd.DataFrame:
+    """fct_session_paths."""
+    purchased = dict(zip(sessions["session_id"], sessions["did_purchase"], strict=True))
+    counted: dict[str, list[int]] = {}
+    lengths: dict[str, tuple[int, bool]] = {}
+    for session_id, labels in paths.items():
+        shown = labels[:PATH_MAX_STEPS]
+        path = " > ".join(shown) + (" > ..." if len(labels) > PATH_MAX_STEPS else "")
+        counted.setdefault(path, []).append(int(bool(purchased[session_id])))
+        lengths[path] = (len(shown), len(labels) > PATH_MAX_STEPS)
+    total = len(paths)
+    frame = pd.DataFrame(
+        [
+            {
+                "path": path,
+                "path_length": lengths[path][0],
+                "is_truncated": lengths[path][1],
+                "sessions": len(flags),
+                "share_of_sessions": len(flags) / total,
+                "purchase_sessions": sum(flags),
+                "purchase_rate": sum(flags) / len(flags),
+            }
+            for path, flags in counted.items()
+        ]
+    )
+    if frame.empty:
+        return frame
+    # Byte order of the UTF-8 text, as the mart's tie-break.
+    frame["_bytes"] = frame["path"].map(lambda text: text.encode("utf-8"))
+    frame = frame.sort_values(["sessions", "_bytes"], ascending=[False, True])
+    frame["path_rank"] = np.arange(1, len(frame) + 1)
+    return frame.drop(columns="_bytes").reset_index(drop=True)
+
+
+def path_transitions(paths: dict[str, list[str]], sessions: pd.DataFrame) -> pd.DataFrame:
+    """fct_path_transitions: (start) -> steps -> (conversion) or (exit)."""
+    purchased = dict(zip(sessions["session_id"], sessions["did_purchase"], strict=True))
+    counts: Counter[tuple[str, str]] = Counter()
+    for session_id, labels in paths.items():
+        end = "(conversion)" if purchased[session_id] else "(exit)"
+        chain = ["(start)", *labels, end]
+        counts.update(zip(chain[:-1], chain[1:], strict=True))
+    frame = pd.DataFrame(
+        [(a, b, n) for (a, b), n in counts.items()], columns=["from_step", "to_step", "transitions"]
+    )
+    frame["from_step_transitions"] = frame.groupby("from_step")["transitions"].transform("sum")
+    frame["transition_probability"] = frame["transitions"] / frame["from_step_transitions"]
+    return frame
+
+
+def step_matrix(paths: dict[str, list[str]]) -> pd.DataFrame:
+    """fct_step_transitions_by_position."""
+    counts: Counter[tuple[int, str]] = Counter()
+    ending: Counter[tuple[int, str]] = Counter()
+    reaching: Counter[int] = Counter()
+    for labels in paths.values():
+        for position, label in enumerate(labels[:PATH_MAX_STEPS], start=1):
+            counts[(position, label)] += 1
+            reaching[position] += 1
+            if position == len(labels):
+                ending[(position, label)] += 1
+    total = len(paths)
+    return pd.DataFrame(
+        [
+            {
+                "step_position": position,
+                "step_label": label,
+                "sessions": n,
+                "sessions_at_position": reaching[position],
+                "share_of_position": n / reaching[position],
+                "share_of_sessions": n / total,
+                "ending_sessions": ending[(position, label)],
+            }
+            for (position, label), n in counts.items()
+        ]
+    )
+
+
+# ---------------------------------------------------------------- products
+
+
+def product_funnel(staged: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """fct_product_funnel: product rows and category rows."""
+    products = accepted(staged, "products").set_index("product_id")
+    events = accepted(staged, "events")
+    orders = accepted(staged, "orders")
+    items = accepted(staged, "order_items")
+    completed = orders[orders["status"] == "completed"].set_index("order_id")
+    lines = items[items["order_id"].isin(completed.index)].copy()
+    lines["session_id"] = lines["order_id"].map(completed["session_id"])
+
+    def category_of(product_id: str) -> str:
+        if product_id in products.index:
+            category = products.loc[product_id, "category"]
+            return category if _present(category) else "unknown"
+        return "unknown"
+
+    product_ids = (
+        set(products.index)
+        | set(
+            events.loc[
+                events["product_id"].notna()
+                & events["event_type"].isin(["page_view", "add_to_cart"]),
+                "product_id",
+            ]
+        )
+        | set(lines["product_id"])
+    )
+    # (level, key) -> sets of sessions per action, and the sold lines.
+    actions: dict[tuple[str, str], dict[str, set[str]]] = {}
+    sold: dict[tuple[str, str], list[tuple[str, int, float, float | None]]] = {}
+
+    def keys_of(product_id: str) -> list[tuple[str, str]]:
+        return [("product", product_id), ("category", category_of(product_id))]
+
+    for product_id in product_ids:
+        for key in keys_of(product_id):
+            actions.setdefault(key, {"view": set(), "cart": set(), "purchase": set()})
+            sold.setdefault(key, [])
+    for session_id, kind, product_id in events[
+        ["session_id", "event_type", "product_id"]
+    ].itertuples(index=False):
+        if not _present(product_id) or kind not in ("page_view", "add_to_cart"):
+            continue
+        for key in keys_of(product_id):
+            actions[key]["view" if kind == "page_view" else "cart"].add(session_id)
+    for order_id, product_id, quantity, price, session_id in lines[
+        ["order_id", "product_id", "quantity", "unit_price_usd", "session_id"]
+    ].itertuples(index=False):
+        cost = products.loc[product_id, "cost_usd"] if product_id in products.index else None
+        margin = float(int(quantity) * (price - cost)) if _present(cost) else None
+        for key in keys_of(product_id):
+            if _present(session_id):
+                actions[key]["purchase"].add(session_id)
+            sold[key].append((order_id, int(quantity), float(int(quantity) * price), margin))
+
+    rows = []
+    for (level, key), sets in actions.items():
+        view, cart, purchase = sets["view"], sets["cart"], sets["purchase"]
+        lines_sold = sold[(level, key)]
+        margins = [line[3] for line in lines_sold]
+        is_product = level == "product"
+        in_catalogue = (
+            key in products.index
+            if is_product
+            else any(category_of(p) == key for p in product_ids if p in products.index)
+        )
+        listed = is_product and key in products.index
+        price = products.loc[key, "price_usd"] if listed else None
+        cost = products.loc[key, "cost_usd"] if listed else None
+        price, cost = (v if _present(v) else None for v in (price, cost))
+        name = products.loc[key, "product_name"] if listed else None
+        rows.append(
+            {
+                "product_funnel_key": f"{level}:{key}",
+                "aggregation_level": level,
+                "product_id": key if is_product else None,
+                "product_name": name if _present(name) else None,
+                "category": category_of(key) if is_product else key,
+                "is_in_catalogue": in_catalogue,
+                "price_usd": None if price is None else float(price),
+                "cost_usd": None if cost is None else float(cost),
+                "unit_margin_usd": (None if price is None or cost is None else float(price - cost)),
+                "viewed_sessions": len(view),
+                "carted_sessions": len(cart),
+                "purchased_sessions": len(purchase),
+                "viewed_and_carted_sessions": len(view & cart),
+                "carted_and_purchased_sessions": len(cart & purchase),
+                "view_to_cart_rate": len(view & cart) / len(view) if view else np.nan,
+                "cart_to_purchase_rate": len(cart & purchase) / len(cart) if cart else np.nan,
+                "n_orders": len({line[0] for line in lines_sold}),
+                "units_purchased": sum(line[1] for line in lines_sold),
+                "revenue_usd": sum(line[2] for line in lines_sold),
+                "gross_margin_usd": (
+                    None if any(m is None for m in margins) else float(sum(margins))
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
