@@ -24,7 +24,7 @@ sequenced as (
         end as step_label,
         row_number() over (
             partition by session_id
-            order by event_at, event_id
+            order by event_at, {{ collate_binary('event_id') }}
         ) as event_sequence
     from validated_events
 )

@@ -69,7 +69,7 @@ timings_computed as (
         end as session_seconds,
         row_number() over (
             partition by customer_id
-            order by session_start_at, session_id
+            order by session_start_at, {{ collate_binary('session_id') }}
         ) as customer_session_sequence
     from sessions_joined
 ),
