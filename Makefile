@@ -30,7 +30,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 CLI := $(BIN)/customer-behaviour
 
-.PHONY: help install run build load where conventions test lint format pytest docs sample constraints clean
+.PHONY: help install run build load analyze bench where conventions test lint format pytest docs sample constraints clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -46,10 +46,17 @@ profiles.yml:
 
 install: $(VENV)/.installed profiles.yml  ## create .venv and install the pinned dependencies
 
-run: install  ## build seeds, models and tests on TARGET (duckdb|postgres) and say where the results are
+run: install  ## build seeds, models and tests on TARGET (duckdb|postgres), run the analyses, say where the results are
 	@mkdir -p data
 	$(DBT) build --target $(TARGET) --vars '{customer_behaviour__use_seeds: $(USE_SEEDS)}'
+	$(CLI) analyze --target $(TARGET)
 	@$(CLI) where --target $(TARGET)
+
+analyze: install  ## rerun the Python analytics layer on TARGET's built marts (schema analytics)
+	$(CLI) analyze --target $(TARGET)
+
+bench: install  ## scale check of the association rules (synthetic 1M orders x 10k products)
+	$(BIN)/python python/bench/bench_baskets.py
 
 build: run
 

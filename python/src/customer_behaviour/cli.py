@@ -127,6 +127,40 @@ def _add_analyze(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _add_load(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "load",
+        help="bulk-load a folder of the six input CSVs into schema raw (instead of dbt seeds)",
+    )
+    parser.add_argument("--data", type=Path, required=True, help="folder with the six CSV files")
+    parser.add_argument("--target", help="dbt target (default: the profile's)")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="append to raw (for a new day of data) instead of replacing it",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    def run(args: argparse.Namespace) -> int:
+        from customer_behaviour.load import load_folder
+        from customer_behaviour.profile import load_target
+
+        target = load_target(args.target)
+        load_folder(
+            target,
+            args.data,
+            mode="append" if args.append else "replace",
+            progress=not args.quiet,
+        )
+        print(
+            f"loaded into raw on {target.describe()}; build with seeds off: "
+            f"make run TARGET={target.target_name} USE_SEEDS=false"
+        )
+        return 0
+
+    parser.set_defaults(func=run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-behaviour",
@@ -135,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_generate(subparsers)
     _add_where(subparsers)
+    _add_load(subparsers)
     _add_analyze(subparsers)
     return parser
 

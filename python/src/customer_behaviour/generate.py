@@ -47,12 +47,13 @@ Purchase styles
     Buyers (customers; anonymous visitors per session) are ``cheap_many`` (cheap tier,
     $2-49, more lines and units) or ``expensive_few`` (expensive tier, $89-1,999, mostly
     single units), half and half. Styles do not change browsing: the event-count
-    distribution is the same for both. Among buyers, spend rises with the event count and
-    falls with idle time (mean seconds between events) at equal engagement: a spend drive
-    (+ log event count, - log idle time) raises the price rank within the tier, the number
-    of lines and the quantity. The quarter of each tier nearest the other tier is priced
-    without the drive, so splitting buyers by average item price (at the median, say)
-    does not split them by engagement.
+    distribution is the same for both, and the number of lines and units depends on the
+    style only. Among buyers, spend rises with the event count and falls with idle time
+    (mean seconds between events) at equal engagement: a spend drive (+ log event count,
+    - log idle time) raises the price rank within the tier, in both tiers. The quarter of
+    each tier nearest the other tier is priced without the drive, so splitting buyers by
+    item count and average item price (at the medians, as fct_sessions.purchase_style
+    does) does not split them by engagement.
 
 Defects (only when ``defect_rate > 0``)
 ---------------------------------------
@@ -236,9 +237,9 @@ _PAIR_COMPLETION = 0.45  # gives P(other | one of a pair) of about 0.6
 _EXPENSIVE_TIER_SHARE = 0.4
 # Spend drive of a buyer's session: + log event count, - log idle time (standardised;
 # the weights' squares sum to 1, so the drive is about standard normal).
-_SPEND_EVENTS_WEIGHT = 0.7
-_SPEND_IDLE_WEIGHT = 0.714
-_PRICE_DRIVE = 0.8  # correlation of the price rank within a tier with the spend drive
+_SPEND_EVENTS_WEIGHT = 0.55
+_SPEND_IDLE_WEIGHT = 0.835
+_PRICE_DRIVE = 0.95  # correlation of the price rank within a tier with the spend drive
 _NEUTRAL_PRICE_BAND = 0.25  # share of each tier, next to the other, priced without the drive
 _SECONDS_PER_DAY = 86_400
 
@@ -648,13 +649,14 @@ def _make_order_lines(
     """Lines of each order: (order index, product, quantity), ordered by order.
 
     Products come from the style's price tier. ``spend_drive`` (about standard normal, from
-    the session's event count and idle time) raises the price rank within the tier, the
-    chance of several lines and the chance of a quantity above 1. Planted pairs are
-    completed afterwards (at most 4 lines per order).
+    the session's event count and idle time) raises the price rank within the tier; the
+    chance of several lines and of a quantity above 1 depends on the style only, so the
+    styles' item counts say nothing about engagement. Planted pairs are completed
+    afterwards (at most 4 lines per order).
     """
     n_orders = len(style)
     n_products = len(products.price_cents)
-    multi_logit = np.where(style == _CHEAP, -2.1, -3.6) + 1.2 * spend_drive
+    multi_logit = np.where(style == _CHEAP, -1.6, -3.1)
     is_multi = rng.random(n_orders) < _sigmoid(multi_logit)
     n_lines = 1 + is_multi * (1 + rng.binomial(2, 0.25, n_orders))
     order = np.repeat(np.arange(n_orders), n_lines)
@@ -672,8 +674,11 @@ def _make_order_lines(
         in_band = rng.random(size) < _NEUTRAL_PRICE_BAND
         neutral = rng.random(size) * _NEUTRAL_PRICE_BAND
         is_cheap = line_tier[rows] == _CHEAP
-        quantile = np.where(in_band, neutral, _NEUTRAL_PRICE_BAND + driven)  # expensive tier
-        quantile = np.where(is_cheap, 1 - quantile, quantile)  # cheap tier: band at the top
+        # Both tiers: a higher drive means a dearer product. The neutral band sits at the
+        # bottom of the expensive tier and at the top of the cheap tier.
+        expensive_quantile = np.where(in_band, neutral, _NEUTRAL_PRICE_BAND + driven)
+        cheap_quantile = np.where(in_band, 1 - _NEUTRAL_PRICE_BAND + neutral, driven)
+        quantile = np.where(is_cheap, cheap_quantile, expensive_quantile)
         return _pick_products(rng, products, line_tier[rows], quantile)
 
     product = draw(np.arange(len(order)))
@@ -703,9 +708,8 @@ def _make_order_lines(
     arrangement = np.argsort(order, kind="stable")
     order, product = order[arrangement], product[arrangement]
 
-    drive = spend_drive[order]
     is_cheap = style[order] == _CHEAP
-    several = rng.random(len(order)) < _sigmoid(np.where(is_cheap, -1.7, -3.4) + 1.2 * drive)
+    several = rng.random(len(order)) < _sigmoid(np.where(is_cheap, -1.3, -3.0))
     quantity = 1 + several * (1 + (is_cheap & (rng.random(len(order)) < 0.35)))
     return order, product, quantity.astype(np.int64)
 

@@ -1,0 +1,152 @@
+"""``customer-behaviour analyze``: read the marts, run the analyses SQL does badly, write back.
+
+The connection comes from the dbt profile and target (:mod:`customer_behaviour.profile`), the
+marts are found through dbt's manifest (:mod:`customer_behaviour.manifest`), and every result
+table is declared in the dbt source ``analytics``, whose descriptions become the tables'
+comments. All result tables of a run are swapped in together, in one transaction
+(:mod:`customer_behaviour.warehouse`), so the schema always holds the results of one run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from customer_behaviour import baskets, drivers, experiment, styles
+from customer_behaviour.manifest import Manifest, load_manifest
+from customer_behaviour.profile import load_target
+from customer_behaviour.warehouse import Columns, TableWrite, Warehouse, connect
+
+SESSIONS_MODEL = "fct_sessions"
+BASKET_ITEMS_MODEL = "fct_basket_items"
+PATH_TRANSITIONS_MODEL = "fct_path_transitions"
+
+ASSOCIATION_RULES = "association_rules"
+ASSOCIATION_DIAGNOSTICS = "association_diagnostics"
+CONVERSION_DRIVERS = "conversion_drivers"
+SPEND_DRIVERS = "spend_drivers"
+PURCHASE_STYLE_COMPARISON = "purchase_style_comparison"
+EXPERIMENT_SIZING = "experiment_sizing"
+PATH_REMOVAL_EFFECTS = "path_removal_effects"
+
+PATH_TRANSITION_COLUMNS = ("from_step", "to_step", "transitions")
+PATH_REMOVAL_COLUMNS: Columns = {
+    "step": "text",
+    "removal_effect": "float",
+    "conversion_probability": "float",
+    "conversion_probability_without_step": "float",
+}
+
+RESULT_COLUMNS: dict[str, Columns] = {
+    ASSOCIATION_RULES: baskets.RULE_COLUMNS,
+    ASSOCIATION_DIAGNOSTICS: baskets.DIAGNOSTIC_COLUMNS,
+    CONVERSION_DRIVERS: drivers.CONVERSION_COLUMNS,
+    SPEND_DRIVERS: drivers.SPEND_COLUMNS,
+    PURCHASE_STYLE_COMPARISON: styles.COMPARISON_COLUMNS,
+    EXPERIMENT_SIZING: experiment.SIZING_COLUMNS,
+    PATH_REMOVAL_EFFECTS: PATH_REMOVAL_COLUMNS,
+}
+"""Every table the Python layer writes and its columns; the dbt source must declare them."""
+
+STEPS = 7
+
+
+@dataclass
+class AnalyzeResult:
+    """What a run wrote: table -> rows, and the diagnostics it printed."""
+
+    written: dict[str, int] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    location: str = ""
+
+
+def _session_columns() -> list[str]:
+    wanted = [*drivers.SESSION_COLUMNS, *styles.SESSION_COLUMNS, *experiment.SESSION_COLUMNS]
+    return list(dict.fromkeys(wanted))
+
+
+def _read_sessions(warehouse: Warehouse, manifest: Manifest) -> pd.DataFrame:
+    relation = manifest.model(SESSIONS_MODEL)
+    available = warehouse.column_names(relation)
+    styles.require_style_column(available, str(relation))
+    return warehouse.read(relation, _session_columns())
+
+
+def _path_removal_effects(
+    warehouse: Warehouse, manifest: Manifest, say: Callable[[str], None]
+) -> pd.DataFrame | None:
+    """Removal effects from the transitions mart, or None (with a message) when absent."""
+    if not manifest.has_model(PATH_TRANSITIONS_MODEL):
+        say(f"      skipped: the project has no model {PATH_TRANSITIONS_MODEL}")
+        return None
+    from customer_behaviour.markov import removal_effects
+
+    relation = manifest.model(PATH_TRANSITIONS_MODEL)
+    transitions = warehouse.read(relation, PATH_TRANSITION_COLUMNS)
+    return removal_effects(transitions)
+
+
+def run_analyses(
+    target_name: str | None,
+    options: baskets.BasketOptions,
+    say: Callable[[str], None] = print,
+) -> AnalyzeResult:
+    """The whole ``analyze`` command; ``say`` receives one progress line per step."""
+    options.validate()
+    target = load_target(target_name)
+    manifest = load_manifest()
+    result = AnalyzeResult(location=target.describe())
+    writes: dict[str, pd.DataFrame] = {}
+
+    def note(messages: list[str]) -> None:
+        for message in messages:
+            say(f"      {message}")
+        result.messages.extend(messages)
+
+    with connect(target) as warehouse:
+        say(f"[1/{STEPS}] reading the marts from {target.describe()}")
+        sessions = _read_sessions(warehouse, manifest)
+        basket_items = warehouse.read(manifest.model(BASKET_ITEMS_MODEL), baskets.BASKET_COLUMNS)
+        say(f"      {len(sessions):,} sessions, {len(basket_items):,} basket items")
+
+        say(f"[2/{STEPS}] association rules (mlxtend {options.algorithm})")
+        mined = baskets.mine_baskets(basket_items, options)
+        writes[ASSOCIATION_RULES] = mined.rules
+        writes[ASSOCIATION_DIAGNOSTICS] = mined.diagnostics
+        note(mined.messages)
+
+        say(f"[3/{STEPS}] driver analysis: who purchases, who spends more (statsmodels)")
+        conversion = drivers.conversion_drivers(sessions)
+        spend = drivers.spend_drivers(sessions)
+        writes[CONVERSION_DRIVERS] = conversion.frame
+        writes[SPEND_DRIVERS] = spend.frame
+        note(conversion.messages + spend.messages)
+
+        say(f"[4/{STEPS}] purchase styles: cheap_many versus expensive_few")
+        compared = styles.compare_styles(sessions)
+        writes[PURCHASE_STYLE_COMPARISON] = compared.frame
+        note(compared.messages)
+
+        say(f"[5/{STEPS}] experiment sizing")
+        sized = experiment.experiment_sizing(sessions)
+        writes[EXPERIMENT_SIZING] = sized.frame
+        note(sized.messages)
+
+        say(f"[6/{STEPS}] path removal effects (Markov chain)")
+        effects = _path_removal_effects(warehouse, manifest, say)
+        if effects is not None:
+            writes[PATH_REMOVAL_EFFECTS] = effects
+            say(f"      {len(effects):,} steps")
+
+        tables = [
+            TableWrite(manifest.analytics_table(name), frame, RESULT_COLUMNS[name])
+            for name, frame in writes.items()
+        ]
+        schema = tables[0].table.relation.schema
+        say(f"[7/{STEPS}] writing {len(tables)} tables to schema {schema} (one swap)")
+        warehouse.replace_tables(tables)
+        for write in tables:
+            result.written[str(write.table.relation)] = len(write.frame)
+    return result

@@ -1,0 +1,433 @@
+"""Reading marts into pandas and writing result tables back, on DuckDB and PostgreSQL.
+
+Result tables are replaced atomically: every new table is first written completely under a
+staging name (``<table>__staged``) and committed; then one short transaction drops the old
+tables and renames the staged ones. A reader therefore sees either the old table or the new
+one, never a half-written or missing one:
+
+* PostgreSQL: the swap holds an ACCESS EXCLUSIVE lock; a query that arrives meanwhile waits
+  and, once the swap commits, reads the new table (PostgreSQL looks the name up again after
+  waiting for the lock). The swap waits at most ``SWAP_LOCK_TIMEOUT`` for readers that hold
+  the old table in an open transaction.
+* DuckDB: DDL is transactional (MVCC catalog), so connections of the same process see the
+  old or the new catalog. Another *process* cannot read the file while it is being written at
+  all: DuckDB allows one writing process and no readers beside it.
+
+Identifiers are quoted by the drivers' own tools (``psycopg2.sql.Identifier`` and DuckDB's
+``ColumnExpression``), never by string formatting. Table and column comments come from the
+dbt source descriptions, so DBeaver shows the same text as dbt docs.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from customer_behaviour.errors import UserError
+from customer_behaviour.manifest import BUILD_HINT, Relation, SourceTable
+from customer_behaviour.profile import WarehouseTarget
+
+ColumnType = Literal["text", "float", "integer", "boolean"]
+Columns = dict[str, ColumnType]
+"""Column name -> logical type, in table order."""
+
+STAGING_SUFFIX = "__staged"
+SWAP_LOCK_TIMEOUT = "30s"
+
+_DUCKDB_TYPES: dict[ColumnType, str] = {
+    "text": "varchar",
+    "float": "double",
+    "integer": "bigint",
+    "boolean": "boolean",
+}
+_POSTGRES_TYPES: dict[ColumnType, str] = {
+    "text": "text",
+    "float": "double precision",
+    "integer": "bigint",
+    "boolean": "boolean",
+}
+_POSTGRES_NUMERIC_OID = 1700
+
+
+@dataclass(frozen=True)
+class TableWrite:
+    """One result table to replace: where (from the dbt source), what, and its columns."""
+
+    table: SourceTable
+    frame: pd.DataFrame
+    columns: Columns
+
+
+def empty_frame(columns: Columns) -> pd.DataFrame:
+    """A frame with no rows and the given columns, typed for writing."""
+    return conform(pd.DataFrame({name: [] for name in columns}), columns)
+
+
+def conform(frame: pd.DataFrame, columns: Columns) -> pd.DataFrame:
+    """Exactly the given columns, in order, with a dtype per logical type (NaN/inf -> NULL)."""
+    missing = [name for name in columns if name not in frame.columns]
+    if missing:
+        raise ValueError(f"result frame lacks columns {missing}")
+    frame = frame.reset_index(drop=True)
+    typed: dict[str, pd.Series] = {}
+    for name, kind in columns.items():
+        values = frame[name]
+        if kind == "float":
+            numbers = pd.to_numeric(values, errors="raise").astype("float64")
+            typed[name] = numbers.where(np.isfinite(numbers))
+        elif kind == "integer":
+            typed[name] = pd.to_numeric(values, errors="raise").astype("Int64")
+        elif kind == "boolean":
+            typed[name] = values.astype("boolean")
+        else:
+            typed[name] = pd.Series(
+                [None if pd.isna(value) else str(value) for value in values], dtype=object
+            )
+    return pd.DataFrame(typed)
+
+
+def _python_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
+    """Rows as tuples of plain Python values (None for missing), for DB-API drivers."""
+
+    def plain(value: Any) -> Any:
+        if value is None or value is pd.NA:
+            return None
+        if isinstance(value, float) and math.isnan(value):
+            return None
+        if isinstance(value, np.generic):
+            return value.item()
+        return value
+
+    return [tuple(plain(value) for value in row) for row in frame.astype(object).itertuples(False)]
+
+
+def comment_text(description: str) -> str:
+    """A dbt description as a one-paragraph table or column comment."""
+    return " ".join(description.split())
+
+
+def _staging_relation(relation: Relation) -> Relation:
+    return Relation(relation.schema, relation.name + STAGING_SUFFIX)
+
+
+class Warehouse(ABC):
+    """A connection to the target's warehouse. Use :func:`connect`."""
+
+    target: WarehouseTarget
+
+    def describe(self) -> str:
+        return self.target.describe()
+
+    @abstractmethod
+    def exists(self, relation: Relation) -> bool:
+        """True when the table or view exists."""
+
+    @abstractmethod
+    def column_names(self, relation: Relation) -> list[str]:
+        """The relation's columns in order (a UserError when it does not exist)."""
+
+    @abstractmethod
+    def read(self, relation: Relation, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The relation (or some of its columns) as a DataFrame; numerics as floats."""
+
+    @abstractmethod
+    def replace_tables(self, writes: Sequence[TableWrite]) -> None:
+        """Stage every table, then swap them all in in one transaction."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connection."""
+
+    def require(self, relation: Relation) -> None:
+        """A UserError unless the relation exists (the mart was built on this target)."""
+        if not self.exists(relation):
+            raise UserError(
+                f"{relation} does not exist in {self.describe()}: the project has not been "
+                f"built on target '{self.target.target_name}'; {BUILD_HINT} with "
+                f"--target {self.target.target_name}"
+            )
+
+
+class DuckDBWarehouse(Warehouse):
+    def __init__(self, target: WarehouseTarget) -> None:
+        import duckdb
+
+        self.target = target
+        path = target.duckdb_path
+        if path is None or not path.is_file():
+            raise UserError(
+                f"no DuckDB database at {path}: the project has not been built on target "
+                f"'{target.target_name}'; {BUILD_HINT}"
+            )
+        try:
+            self._connection = duckdb.connect(str(path))
+        except duckdb.Error as error:
+            message = " ".join(str(error).split())
+            raise UserError(
+                f"cannot open the DuckDB file {path} ({message}); close other programs that "
+                "hold it (DBeaver, another run) and retry"
+            ) from error
+
+    @staticmethod
+    def quote(*parts: str) -> str:
+        import duckdb
+
+        return str(duckdb.ColumnExpression(*parts))
+
+    @staticmethod
+    def literal(text: str) -> str:
+        import duckdb
+
+        return str(duckdb.ConstantExpression(text))
+
+    def _name(self, relation: Relation) -> str:
+        return self.quote(relation.schema, relation.name)
+
+    def exists(self, relation: Relation) -> bool:
+        found = self._connection.execute(
+            "select count(*) from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = ? and table_name = ?",
+            [relation.schema, relation.name],
+        ).fetchone()
+        return bool(found and found[0])
+
+    def column_names(self, relation: Relation) -> list[str]:
+        self.require(relation)
+        rows = self._connection.execute(
+            "select column_name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [relation.schema, relation.name],
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def read(self, relation: Relation, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        self.require(relation)
+        selected = ", ".join(self.quote(column) for column in columns) if columns else "*"
+        return self._connection.execute(f"select {selected} from {self._name(relation)}").df()
+
+    def replace_tables(self, writes: Sequence[TableWrite]) -> None:
+        connection = self._connection
+        frames = [conform(write.frame, write.columns) for write in writes]  # fail before writing
+        for write, frame in zip(writes, frames, strict=True):
+            relation = write.table.relation
+            staged = _staging_relation(relation)
+            definition = ", ".join(
+                f"{self.quote(name)} {_DUCKDB_TYPES[kind]}" for name, kind in write.columns.items()
+            )
+            column_list = ", ".join(self.quote(name) for name in write.columns)
+            connection.execute(f"create schema if not exists {self.quote(relation.schema)}")
+            connection.execute("begin transaction")
+            try:
+                connection.execute(f"drop table if exists {self._name(staged)}")
+                connection.execute(f"create table {self._name(staged)} ({definition})")
+                connection.register("customer_behaviour_result", frame)
+                try:
+                    connection.execute(
+                        f"insert into {self._name(staged)} ({column_list}) "
+                        f"select {column_list} from customer_behaviour_result"
+                    )
+                finally:
+                    connection.unregister("customer_behaviour_result")
+                for statement in self._comments(staged, write):
+                    connection.execute(statement)
+                connection.execute("commit")
+            except BaseException:
+                connection.execute("rollback")
+                raise
+        connection.execute("begin transaction")
+        try:
+            for write in writes:
+                relation = write.table.relation
+                connection.execute(f"drop table if exists {self._name(relation)}")
+                connection.execute(
+                    f"alter table {self._name(_staging_relation(relation))} "
+                    f"rename to {self.quote(relation.name)}"
+                )
+            connection.execute("commit")
+        except BaseException:
+            connection.execute("rollback")
+            raise
+
+    def _comments(self, staged: Relation, write: TableWrite) -> Iterator[str]:
+        table = write.table
+        if table.description:
+            text = comment_text(table.description)
+            yield f"comment on table {self._name(staged)} is {self.literal(text)}"
+        for name in write.columns:
+            description = table.column_descriptions.get(name)
+            if description:
+                column = self.quote(staged.schema, staged.name, name)
+                yield f"comment on column {column} is {self.literal(comment_text(description))}"
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class PostgresWarehouse(Warehouse):
+    def __init__(self, target: WarehouseTarget) -> None:
+        import psycopg2
+
+        self.target = target
+        try:
+            self._connection = psycopg2.connect(
+                host=target.host,
+                port=target.port,
+                user=target.user,
+                password=target.password,
+                dbname=target.database,
+                connect_timeout=10,
+                application_name="customer-behaviour analyze",
+            )
+        except psycopg2.OperationalError as error:
+            message = " ".join(str(error).split())
+            raise UserError(
+                f"cannot connect to {target.describe()} ({message}); start PostgreSQL "
+                "(docker compose up -d), check the PG* variables, and build it with "
+                f"`make run TARGET={target.target_name}`"
+            ) from error
+
+    def _name(self, relation: Relation) -> Any:
+        from psycopg2 import sql
+
+        return sql.Identifier(relation.schema, relation.name)
+
+    def exists(self, relation: Relation) -> bool:
+        with self._connection, self._connection.cursor() as cursor:
+            cursor.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = %s and table_name = %s",
+                (relation.schema, relation.name),
+            )
+            return bool(cursor.fetchone()[0])
+
+    def column_names(self, relation: Relation) -> list[str]:
+        self.require(relation)
+        with self._connection, self._connection.cursor() as cursor:
+            cursor.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = %s and table_name = %s order by ordinal_position",
+                (relation.schema, relation.name),
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    def read(self, relation: Relation, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        from psycopg2 import sql
+
+        self.require(relation)
+        selected = (
+            sql.SQL(", ").join(sql.Identifier(column) for column in columns)
+            if columns
+            else sql.SQL("*")
+        )
+        with self._connection, self._connection.cursor() as cursor:
+            cursor.execute(sql.SQL("select {} from {}").format(selected, self._name(relation)))
+            names = [column.name for column in cursor.description]
+            numeric = [
+                column.name
+                for column in cursor.description
+                if column.type_code == _POSTGRES_NUMERIC_OID
+            ]
+            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names)
+        for name in numeric:
+            frame[name] = pd.to_numeric(frame[name].astype("float64"))
+        return frame
+
+    def replace_tables(self, writes: Sequence[TableWrite]) -> None:
+        import psycopg2
+        from psycopg2 import sql
+        from psycopg2.extras import execute_values
+
+        connection = self._connection
+        frames = [conform(write.frame, write.columns) for write in writes]  # fail before writing
+        for write, frame in zip(writes, frames, strict=True):
+            relation = write.table.relation
+            staged = self._name(_staging_relation(relation))
+            definition = sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(_POSTGRES_TYPES[kind]))
+                for name, kind in write.columns.items()
+            )
+            column_list = sql.SQL(", ").join(sql.Identifier(name) for name in write.columns)
+            with connection, connection.cursor() as cursor:
+                cursor.execute(
+                    sql.SQL("create schema if not exists {}").format(
+                        sql.Identifier(relation.schema)
+                    )
+                )
+                cursor.execute(sql.SQL("drop table if exists {}").format(staged))
+                cursor.execute(sql.SQL("create table {} ({})").format(staged, definition))
+                insert = sql.SQL("insert into {} ({}) values %s").format(staged, column_list)
+                execute_values(
+                    cursor, insert.as_string(cursor), _python_rows(frame), page_size=2000
+                )
+                self._comment(cursor, write)
+        try:
+            with connection, connection.cursor() as cursor:
+                cursor.execute("set local lock_timeout = %s", (SWAP_LOCK_TIMEOUT,))
+                for write in writes:
+                    relation = write.table.relation
+                    cursor.execute(sql.SQL("drop table if exists {}").format(self._name(relation)))
+                    cursor.execute(
+                        sql.SQL("alter table {} rename to {}").format(
+                            self._name(_staging_relation(relation)),
+                            sql.Identifier(relation.name),
+                        )
+                    )
+        except psycopg2.errors.DependentObjectsStillExist as error:
+            raise UserError(
+                f"cannot replace a table in schema {writes[0].table.relation.schema}: "
+                f"{' '.join(str(error).split())}; drop the dependent view (or point it at a "
+                "mart) and rerun"
+            ) from error
+        except psycopg2.errors.LockNotAvailable as error:
+            raise UserError(
+                f"a result table in {self.describe()} is locked by another session for more "
+                f"than {SWAP_LOCK_TIMEOUT} (an open DBeaver transaction?): commit or close it "
+                "and rerun"
+            ) from error
+
+    def _comment(self, cursor: Any, write: TableWrite) -> None:
+        from psycopg2 import sql
+
+        staged = _staging_relation(write.table.relation)
+        if write.table.description:
+            cursor.execute(
+                sql.SQL("comment on table {} is {}").format(
+                    self._name(staged), sql.Literal(comment_text(write.table.description))
+                )
+            )
+        for name in write.columns:
+            description = write.table.column_descriptions.get(name)
+            if description:
+                cursor.execute(
+                    sql.SQL("comment on column {} is {}").format(
+                        sql.Identifier(staged.schema, staged.name, name),
+                        sql.Literal(comment_text(description)),
+                    )
+                )
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+@contextmanager
+def connect(target: WarehouseTarget) -> Iterator[Warehouse]:
+    """Open the target's warehouse (a UserError when it is missing or unreachable)."""
+    warehouse: Warehouse
+    if target.adapter_type == "duckdb":
+        warehouse = DuckDBWarehouse(target)
+    elif target.adapter_type == "postgres":
+        warehouse = PostgresWarehouse(target)
+    else:
+        raise UserError(f"target '{target.target_name}' is of type {target.adapter_type}")
+    try:
+        yield warehouse
+    finally:
+        warehouse.close()

@@ -1,0 +1,350 @@
+"""The analytics layer on the built sample, on both targets: `analyze` runs as a user runs it,
+and its tables are checked against the SQL marts and against independent re-computations.
+
+The planted findings come from the generator that wrote the committed sample
+(``make sample``: 10,000 sessions, seed 42, defects at 0.5 %).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analytics_support import ANALYZE_OPTIONS, run_cli
+from conftest import Build
+from customer_behaviour import analyze
+from customer_behaviour.manifest import Manifest, load_manifest
+
+SAMPLE_CONFIG = {"n_sessions": 10_000, "seed": 42, "defect_rate": 0.005}
+MIN_SUPPORT = float(ANALYZE_OPTIONS[1])
+MIN_CONFIDENCE = float(ANALYZE_OPTIONS[3])
+ENGAGEMENT = ["event_count", "session_seconds", "first_event_delay_seconds"]
+
+
+@pytest.fixture(scope="session")
+def analyzed(build: Build) -> Build:
+    """The sample build after `customer-behaviour analyze` has written schema analytics."""
+    result = run_cli(build.env, "analyze", "--target", build.target, *ANALYZE_OPTIONS)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[7/7] writing" in result.stdout
+    return build
+
+
+def _floats(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = pd.to_numeric(frame[column].astype(float))
+    return frame
+
+
+def _rows(frame: pd.DataFrame, columns: list[str]) -> set[tuple]:
+    return set(frame[columns].itertuples(index=False, name=None))
+
+
+def _sessions(build: Build) -> pd.DataFrame:
+    frame = build.frame("select * from marts.fct_sessions")
+    numeric = [*ENGAGEMENT, "amount_usd", "events_per_minute", "avg_item_price_usd"]
+    return _floats(frame, numeric)
+
+
+def _manifest(build: Build) -> Manifest:
+    return load_manifest(Path(build.env["DBT_TARGET_PATH"]) / "manifest.json")
+
+
+# ----------------------------------------------------------------------------------------------
+# The tables and their declaration in dbt
+# ----------------------------------------------------------------------------------------------
+
+
+def test_every_result_table_is_declared_in_the_dbt_source_and_written(analyzed: Build) -> None:
+    tables = _manifest(analyzed).analytics_tables()
+    assert set(tables) == set(analyze.RESULT_COLUMNS)
+    for name, columns in analyze.RESULT_COLUMNS.items():
+        declared = tables[name]
+        assert declared.description.strip(), name
+        assert list(declared.column_descriptions) == list(columns), name
+        assert all(text.strip() for text in declared.column_descriptions.values()), name
+        in_warehouse = analyzed.frame(
+            "select column_name from information_schema.columns "
+            f"where table_schema = '{declared.relation.schema}' "
+            f"and table_name = '{declared.relation.name}' order by ordinal_position"
+        )
+        assert in_warehouse["column_name"].tolist() == list(columns), name
+
+
+def test_tables_carry_the_dbt_descriptions_as_comments(analyzed: Build) -> None:
+    declared = _manifest(analyzed).analytics_table(analyze.ASSOCIATION_RULES)
+    if analyzed.target == "duckdb":
+        sql = (
+            "select comment from duckdb_tables() "
+            "where schema_name = 'analytics' and table_name = 'association_rules'"
+        )
+    else:
+        sql = "select obj_description('analytics.association_rules'::regclass) as comment"
+    comment = analyzed.frame(sql)["comment"].iloc[0]
+    assert comment == " ".join(declared.description.split())
+
+
+# ----------------------------------------------------------------------------------------------
+# Association rules
+# ----------------------------------------------------------------------------------------------
+
+
+def test_two_item_rules_equal_the_sql_pair_rules(analyzed: Build) -> None:
+    rules = analyzed.frame("select * from analytics.association_rules")
+    pairs = analyzed.frame("select * from marts.fct_product_pairs")
+    metrics = [
+        "support",
+        "antecedent_support",
+        "consequent_support",
+        "confidence",
+        "lift",
+        "leverage",
+        "conviction",
+    ]
+    rules = _floats(rules, metrics)
+    pairs = _floats(pairs, metrics)
+    for _, level_rules in rules.groupby("level", sort=False):
+        order = level_rules.sort_values(
+            ["support", "confidence", "antecedents", "consequents"],
+            ascending=[False, False, True, True],
+        )
+        assert level_rules.index.tolist() == order.index.tolist(), "strongest rules first"
+    two_item = rules[rules["n_items"] == 2]
+    assert set(two_item["level"]) == {"product", "category"}
+    merged = two_item.merge(
+        pairs,
+        left_on=["level", "antecedents", "consequents"],
+        right_on=["level", "antecedent", "consequent"],
+        how="left",
+        suffixes=("", "_sql"),
+        validate="one_to_one",
+    )
+    assert merged["pair_rule_key"].notna().all(), "a mlxtend rule has no SQL pair"
+    for metric in metrics:
+        np.testing.assert_allclose(
+            merged[metric], merged[f"{metric}_sql"], rtol=1e-9, atol=1e-12, err_msg=metric
+        )
+    assert (merged["n_rule_baskets"] == merged["n_pair_baskets"]).all()
+    assert (merged["n_baskets"] == merged["n_baskets_sql"]).all()
+    # and mlxtend misses none of the SQL pairs that pass the thresholds
+    qualifying = pairs[
+        (pairs["n_pair_baskets"] >= np.ceil(MIN_SUPPORT * pairs["n_baskets"] - 1e-9))
+        & (pairs["confidence"] >= MIN_CONFIDENCE)
+    ]
+    found = _rows(two_item, ["level", "antecedents", "consequents"])
+    expected = _rows(qualifying, ["level", "antecedent", "consequent"])
+    assert expected == found
+
+
+def test_planted_pairs_are_the_strongest_product_pairs(analyzed: Build) -> None:
+    from customer_behaviour.generate import GeneratorConfig, planted_pairs
+
+    planted = planted_pairs(GeneratorConfig(**SAMPLE_CONFIG))
+    rules = analyzed.frame(
+        "select * from analytics.association_rules where level = 'product' and n_items = 2"
+    )
+    rules["lift"] = rules["lift"].astype(float)
+    for first, second in planted:
+        for antecedent, consequent in ((first, second), (second, first)):
+            rule = rules[
+                (rules["antecedents"] == antecedent) & (rules["consequents"] == consequent)
+            ]
+            assert len(rule) == 1, (antecedent, consequent)
+            assert rule["lift"].iloc[0] > 5, rule
+    strongest = rules.sort_values("n_rule_baskets", ascending=False).head(2 * len(planted))
+    pairs = _rows(strongest, ["antecedents", "consequents"])
+    assert {tuple(sorted(pair)) for pair in pairs} == set(planted)
+
+
+def test_diagnostics_agree_with_an_independent_count_of_the_baskets(analyzed: Build) -> None:
+    items = analyzed.frame("select order_id, product_id, category from marts.fct_basket_items")
+    rules = analyzed.frame("select * from analytics.association_rules")
+    diagnostics = analyzed.frame("select * from analytics.association_diagnostics").set_index(
+        "level"
+    )
+    assert set(diagnostics.index) == {"product", "category"}
+    for level, column in (("product", "product_id"), ("category", "category")):
+        baskets = items.groupby("order_id")[column].agg(frozenset)
+        row = diagnostics.loc[level]
+        assert row["n_baskets"] == len(baskets)
+        assert row["n_multi_item_baskets"] == int((baskets.map(len) >= 2).sum())
+        level_rules = rules[rules["level"] == level]
+        assert row["n_rules"] == len(level_rules)
+        itemsets = [
+            frozenset(f"{antecedents} + {consequents}".split(" + "))
+            for antecedents, consequents in _rows(level_rules, ["antecedents", "consequents"])
+        ]
+        covered = [any(itemset <= basket for itemset in itemsets) for basket in baskets]
+        assert row["n_covered_baskets"] == sum(covered)
+        assert float(row["min_support"]) == MIN_SUPPORT
+        assert f"{len(baskets):,} baskets" in row["verdict"]
+        assert "single" in row["verdict"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Driver analysis
+# ----------------------------------------------------------------------------------------------
+
+
+def _standardised(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for term in ENGAGEMENT:
+        frame[f"z_{term}"] = (frame[term] - frame[term].mean()) / frame[term].std()
+    return frame
+
+
+def _clusters(frame: pd.DataFrame) -> np.ndarray:
+    labels = np.where(
+        frame["customer_id"].isna(),
+        "session:" + frame["session_id"].astype(str),
+        "customer:" + frame["customer_id"].astype(str),
+    )
+    return pd.factorize(labels)[0]
+
+
+def test_conversion_drivers_recover_the_planted_findings(analyzed: Build) -> None:
+    table = analyzed.frame("select * from analytics.conversion_drivers").set_index("term")
+    events, seconds = table.loc["event_count"], table.loc["session_seconds"]
+    assert events["coef"] > 0 and events["p_value"] < 1e-6
+    assert events["odds_ratio"] > 1.5
+    # time on site adds little once the number of interactions is known
+    assert abs(seconds["coef"]) < events["coef"] / 4
+    assert seconds["p_value"] > 0.01
+    assert table["n_clusters"].iloc[0] < table["n_obs"].iloc[0], "customers repeat"
+
+
+def test_conversion_drivers_equal_an_independent_formula_fit(analyzed: Build) -> None:
+    import statsmodels.formula.api as smf
+
+    sessions = _standardised(_sessions(analyzed).dropna(subset=ENGAGEMENT))
+    sessions["purchased"] = sessions["did_purchase"].astype(int)
+    fitted = smf.logit(
+        "purchased ~ z_event_count + z_session_seconds + z_first_event_delay_seconds"
+        " + C(device) + C(traffic_source)",
+        data=sessions,
+    ).fit(disp=0, cov_type="cluster", cov_kwds={"groups": _clusters(sessions)})
+    table = analyzed.frame("select * from analytics.conversion_drivers").set_index("term")
+
+    def formula_name(term: str) -> str:
+        if term == "intercept":
+            return "Intercept"
+        if "=" in term:
+            column, level = term.split("=", 1)
+            return f"C({column})[T.{level}]"
+        return f"z_{term}"
+
+    assert len(table) == len(fitted.params)
+    for term, row in table.iterrows():
+        name = formula_name(str(term))
+        assert row["coef"] == pytest.approx(fitted.params[name], rel=1e-5, abs=1e-8), term
+        assert row["std_err"] == pytest.approx(fitted.bse[name], rel=1e-5), term
+    assert table["pseudo_r_squared"].iloc[0] == pytest.approx(fitted.prsquared, rel=1e-6)
+    assert table["n_obs"].iloc[0] == len(sessions)
+
+
+def test_engagement_vifs_equal_one_over_one_minus_r_squared(analyzed: Build) -> None:
+    sessions = _standardised(_sessions(analyzed).dropna(subset=ENGAGEMENT))
+    dummies = pd.get_dummies(sessions[["device", "traffic_source"]], drop_first=True, dtype=float)
+    table = analyzed.frame("select * from analytics.conversion_drivers").set_index("term")
+    for term in ENGAGEMENT:
+        others = [f"z_{other}" for other in ENGAGEMENT if other != term]
+        design = np.column_stack(
+            [np.ones(len(sessions)), sessions[others].to_numpy(), dummies.to_numpy()]
+        )
+        target = sessions[f"z_{term}"].to_numpy()
+        residual = target - design @ np.linalg.lstsq(design, target, rcond=None)[0]
+        r_squared = 1 - residual.var() / target.var()
+        assert table.loc[term, "vif"] == pytest.approx(1 / (1 - r_squared), rel=1e-6), term
+    # event_count and session_seconds are correlated, and the table says so
+    assert table.loc["session_seconds", "vif"] > 2
+    assert "event_count" in table.loc["session_seconds", "note"]
+
+
+def test_spend_drivers_recover_the_planted_findings(analyzed: Build) -> None:
+    import statsmodels.formula.api as smf
+
+    table = analyzed.frame("select * from analytics.spend_drivers").set_index("term")
+    # at equal engagement, more time goes with lower spend
+    assert table.loc["session_seconds", "coef"] < 0
+    assert table.loc["session_seconds", "p_value"] < 0.05
+    # and more interactions with higher spend
+    assert table.loc["event_count", "coef"] > 0 and table.loc["event_count", "p_value"] < 0.05
+
+    sessions = _sessions(analyzed)
+    buyers = sessions[sessions["did_purchase"] & (sessions["amount_usd"] > 0)]
+    buyers = _standardised(buyers.dropna(subset=ENGAGEMENT))
+    buyers["log_amount"] = np.log(buyers["amount_usd"])
+    fitted = smf.ols(
+        "log_amount ~ z_event_count + z_session_seconds + z_first_event_delay_seconds",
+        data=buyers,
+    ).fit(cov_type="cluster", cov_kwds={"groups": _clusters(buyers)})
+    for term in ENGAGEMENT:
+        assert table.loc[term, "coef"] == pytest.approx(fitted.params[f"z_{term}"], rel=1e-6)
+        assert table.loc[term, "std_err"] == pytest.approx(fitted.bse[f"z_{term}"], rel=1e-6)
+    assert table["r_squared"].iloc[0] == pytest.approx(fitted.rsquared, rel=1e-6)
+
+
+# ----------------------------------------------------------------------------------------------
+# Purchase styles and experiment sizing
+# ----------------------------------------------------------------------------------------------
+
+
+def test_purchase_styles_differ_in_price_far_more_than_in_browsing(analyzed: Build) -> None:
+    table = analyzed.frame("select * from analytics.purchase_style_comparison").set_index("metric")
+    assert list(table.index) == [
+        "session_seconds",
+        "event_count",
+        "events_per_minute",
+        "avg_item_price_usd",
+    ]
+    price = table.loc["avg_item_price_usd"]
+    assert price["finding"] == "differ" and price["cohens_d"] > 0.8
+    assert table.loc["events_per_minute", "finding"] == "alike"
+    for metric in ("session_seconds", "event_count", "events_per_minute"):
+        assert abs(table.loc[metric, "cohens_d"]) < 0.5, metric
+
+    sessions = _sessions(analyzed)
+    for metric, row in table.iterrows():
+        cheap = sessions.loc[sessions["purchase_style"] == "cheap_many", metric].dropna()
+        expensive = sessions.loc[sessions["purchase_style"] == "expensive_few", metric].dropna()
+        assert row["cheap_many_n"] == len(cheap)
+        assert row["expensive_few_mean"] == pytest.approx(expensive.mean(), rel=1e-9)
+        welch = stats.ttest_ind(expensive, cheap, equal_var=False)
+        assert row["welch_p_value"] == pytest.approx(welch.pvalue, rel=1e-6, abs=1e-300)
+        mann_whitney = stats.mannwhitneyu(expensive, cheap)
+        assert row["mann_whitney_p_value"] == pytest.approx(mann_whitney.pvalue, rel=1e-6)
+
+
+def test_experiment_sizing_equals_the_closed_form(analyzed: Build) -> None:
+    table = analyzed.frame("select * from analytics.experiment_sizing").sort_values("relative_lift")
+    assert table["relative_lift"].tolist() == pytest.approx([0.02, 0.05, 0.10])
+    sessions = analyzed.frame("select did_purchase from marts.fct_sessions")
+    baseline = sessions["did_purchase"].astype(bool).mean()
+    z = stats.norm.ppf(1 - 0.05 / 2) + stats.norm.ppf(0.8)
+    for row in table.itertuples():
+        target = baseline * (1 + row.relative_lift)
+        h = 2 * math.asin(math.sqrt(target)) - 2 * math.asin(math.sqrt(baseline))
+        assert row.baseline_conversion == pytest.approx(baseline, rel=1e-12)
+        # the variance of 2 asin(sqrt(p)) is 1/n per arm, 2/n for the difference
+        # (statsmodels solves for n numerically: allow one session of rounding)
+        assert abs(row.sessions_per_arm - math.ceil(2 * (z / h) ** 2)) <= 1
+        # and the textbook formula on the proportions themselves agrees within 1 %
+        variance = baseline * (1 - baseline) + target * (1 - target)
+        textbook = z**2 * variance / (target - baseline) ** 2
+        assert row.sessions_per_arm == pytest.approx(textbook, rel=0.01)
+    assert table["sessions_per_arm"].is_monotonic_decreasing
+
+
+def test_path_removal_effects_cover_every_step(analyzed: Build) -> None:
+    transitions = analyzed.frame("select from_step, to_step from marts.fct_path_transitions")
+    steps = set(transitions["from_step"]) | set(transitions["to_step"])
+    steps -= {"(start)", "(conversion)", "(exit)"}
+    effects = analyzed.frame("select * from analytics.path_removal_effects")
+    assert set(effects["step"]) == steps
+    assert effects["removal_effect"].astype(float).between(0, 1).all()
