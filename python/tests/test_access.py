@@ -77,3 +77,22 @@ def test_no_email_column_is_visible_to_reporting(postgres_build: Build) -> None:
             " 'select')"
         )
         assert cursor.fetchall() == []
+
+
+def test_marts_carry_descriptions_and_filter_indexes(postgres_build: Build) -> None:
+    """DBeaver shows dbt's descriptions as comments; filters on keys and dates use indexes."""
+    comments = postgres_build.frame(
+        "select obj_description('marts.fct_sessions'::regclass) as table_comment,"
+        " col_description('marts.fct_sessions'::regclass, 1) as first_column_comment"
+    )
+    assert comments.loc[0, "table_comment"].startswith("The gold table")
+    assert comments.loc[0, "first_column_comment"]
+    indexes = postgres_build.frame(
+        "select tablename, indexdef from pg_indexes where schemaname = 'marts'"
+    )
+    defs = " ".join(indexes["indexdef"])
+    for needle in [
+        "fct_sessions USING btree (session_id)",
+        "dim_customers USING btree (customer_id)",
+    ]:
+        assert needle in defs, needle
