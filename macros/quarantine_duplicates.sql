@@ -1,5 +1,5 @@
 {#-
-    Two CTEs that apply steps 2 and 3 of the contract to `from_cte` (which has
+    CTEs that apply steps 2 and 3 of the contract to `from_cte` (which has
     the cleaned `value_columns`, `raw_record` and `row_issue`) and end in a CTE
     named `deduplicated` with:
       staged_row_id     stable unique id of the raw row
@@ -9,20 +9,27 @@
     the earliest `earliest_column` wins, ties broken by the record hash.
 -#}
 {% macro quarantine_duplicates(from_cte, value_columns, key_column=none, earliest_column=none) -%}
-copies_numbered as (
+raw_copies_numbered as (
     select
         *,
-        {{ record_hash(value_columns) }} as record_hash,
-        {{ dbt.hash('raw_record') }} as raw_record_hash,
-        row_number() over (
-            partition by row_issue, {{ value_columns | join(', ') }}
-            order by {{ dbt.hash('raw_record') }}
-        ) as copy_number,
+        {#- Identical raw rows are indistinguishable: number them so that every
+            raw row gets its own id and the kept copy is always copy 1. #}
         row_number() over (
             partition by raw_record
             order by raw_record
         ) as raw_copy_number
     from {{ from_cte }}
+),
+
+copies_numbered as (
+    select
+        *,
+        {{ record_hash(value_columns) }} as record_hash,
+        row_number() over (
+            partition by row_issue, {{ value_columns | join(', ') }}
+            order by {{ dbt.hash('raw_record') }}, raw_copy_number
+        ) as copy_number
+    from raw_copies_numbered
 ),
 
 deduplicated as (
