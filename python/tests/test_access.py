@@ -69,12 +69,11 @@ def test_reporting_cannot_create_or_drop(postgres_build: Build) -> None:
 
 def test_no_email_column_is_visible_to_reporting(postgres_build: Build) -> None:
     with _connect_as_reporting(postgres_build) as connection, connection.cursor() as cursor:
+        # information_schema lists only the columns of tables the role may use.
         cursor.execute(
-            "select table_schema, table_name from information_schema.columns"
+            "select table_schema, table_name, column_name from information_schema.columns"
             " where column_name ilike '%email%' and column_name <> 'email_hash'"
             " and table_schema not in ('pg_catalog', 'information_schema')"
-            " and has_table_privilege(quote_ident(table_schema) || '.' || quote_ident(table_name),"
-            " 'select')"
         )
         assert cursor.fetchall() == []
 
