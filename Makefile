@@ -30,7 +30,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 CLI := $(BIN)/customer-behaviour
 
-.PHONY: help install run build load analyze bench where conventions test lint format pytest docs sample constraints clean
+.PHONY: help install run build load analyze report bench where conventions test lint format pytest docs sample constraints clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -50,7 +50,12 @@ run: install  ## build seeds, models and tests on TARGET (duckdb|postgres), run 
 	@mkdir -p data
 	$(DBT) build --target $(TARGET) --vars '{customer_behaviour__use_seeds: $(USE_SEEDS)}'
 	$(CLI) analyze --target $(TARGET)
+	$(CLI) report --target $(TARGET) --out reports/insights.html
 	@$(CLI) where --target $(TARGET)
+	@echo "report: reports/insights.html"
+
+report: install  ## write reports/insights.html (self-contained, charts embedded) from TARGET's marts and analytics tables
+	$(CLI) report --target $(TARGET) --out reports/insights.html
 
 analyze: install  ## rerun the Python analytics layer on TARGET's built marts (schema analytics)
 	$(CLI) analyze --target $(TARGET)

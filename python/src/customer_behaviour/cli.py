@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from customer_behaviour.errors import UserError
+from customer_behaviour.report_cli import add_report_parser
 
 
 def _add_generate(subparsers: argparse._SubParsersAction) -> None:
@@ -171,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_where(subparsers)
     _add_load(subparsers)
     _add_analyze(subparsers)
+    add_report_parser(subparsers)
     return parser
 
 

@@ -1,0 +1,298 @@
+"""`customer-behaviour report` on both targets: one self-contained HTML file with every section
+and its charts, and the numbers in its key sentences equal to what the tables (or the seed
+files) say, recomputed here independently of the report code."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics_support import assert_clean_error, run_cli
+from conftest import Build, base_env
+from customer_behaviour.report import ANALYTICS_READ, MARTS_READ, SECTION_TITLES, SECTIONS
+from report_support import BuiltReport, built_report_fixture, numbers, parse_report  # noqa: F401
+
+SECTIONS_WITHOUT_CHARTS = {"next-steps"}
+FUNNEL_STEPS = ["page_view", "add_to_cart", "checkout", "purchase"]
+SEGMENTS = ["device", "country", "traffic_source"]
+MIN_SEGMENT_SESSIONS = 30
+
+
+def _value(build: Build, sql: str) -> float:
+    return float(build.frame(sql).iloc[0, 0])
+
+
+def _pct(value: float, digits: int = 1) -> str:
+    """A share as the report prints it, without the % sign: 0.1188 -> '11.9'."""
+    return f"{value * 100:.{digits}f}"
+
+
+def _sessions(build: Build) -> pd.DataFrame:
+    frame = build.frame(
+        "select session_id, customer_id, device, country, traffic_source, "
+        "funnel_step_reached, did_purchase from marts.fct_sessions"
+    )
+    frame["funnel_step_reached"] = frame["funnel_step_reached"].astype(int)
+    frame["did_purchase"] = frame["did_purchase"].astype(bool)
+    return frame
+
+
+# ----------------------------------------------------------------------------------------------
+# The file as a whole
+# ----------------------------------------------------------------------------------------------
+
+
+def test_every_section_is_there_in_order_with_its_charts(built_report: BuiltReport) -> None:
+    parsed = parse_report(built_report.html)
+    headings = [section.heading for section in parsed.sections]
+    assert headings == [f"{n}. {title}" for n, title in enumerate(SECTION_TITLES, start=1)]
+    assert [section.id for section in parsed.sections] == [entry[0] for entry in SECTIONS]
+    for section in parsed.sections:
+        if section.id not in SECTIONS_WITHOUT_CHARTS:
+            assert section.svg_count >= 1, f"section {section.heading} has no chart"
+    # With the marts built and `analyze` run, nothing is missing.
+    notices = [notice for section in parsed.sections for notice in section.notices]
+    assert notices == []
+    total = sum(section.svg_count for section in parsed.sections)
+    assert f"{total} charts" in built_report.stdout
+
+
+def test_the_file_is_self_contained(built_report: BuiltReport) -> None:
+    html = built_report.html
+    assert not re.search(r"https?://", html), re.findall(r".{40}https?://.{40}", html)[:3]
+    parsed = parse_report(html)
+    # Nothing to fetch: no scripts, images, stylesheets, frames or fonts from elsewhere.
+    assert not parsed.tags & {"script", "img", "link", "iframe", "object", "embed"}
+    assert not re.search(r"""\b(src|srcset)\s*=|url\((?!#)|@import""", html)
+    assert html.count("<svg") >= 15
+
+
+def test_the_charts_the_issue_asks_for_are_drawn(built_report: BuiltReport) -> None:
+    parsed = parse_report(built_report.html)
+    wanted = [
+        "chart-funnel-overall",
+        "chart-funnel-device",
+        "chart-funnel-country",
+        "chart-funnel-trend",
+        "chart-paths-top",
+        "chart-transitions-flow",
+        "chart-step-matrix",
+        "chart-removal-effects",
+        "chart-conversion-levels",
+        "chart-rfm-segments",
+        "chart-cohort-retention",
+        "chart-rules-scatter",
+        "chart-drivers-coefficients",
+        "chart-purchase-styles",
+        "chart-experiment-days",
+        "chart-dq-reasons",
+    ]
+    missing = [key for key in wanted if key not in parsed.texts]
+    assert missing == []
+    assert "table-experiment-sizing" in parsed.texts
+
+
+def test_the_exposure_lists_exactly_what_the_report_reads(built_report: BuiltReport) -> None:
+    manifest = json.loads(
+        (Path(built_report.build.env["DBT_TARGET_PATH"]) / "manifest.json").read_text()
+    )
+    exposure = manifest["exposures"]["exposure.customer_behaviour.insight_report"]
+    assert exposure["type"] in {"analysis", "dashboard"} and exposure["owner"]["name"]
+    nodes = set(exposure["depends_on"]["nodes"])
+    assert nodes == {f"model.customer_behaviour.{name}" for name in MARTS_READ} | {
+        f"source.customer_behaviour.analytics.{name}" for name in ANALYTICS_READ
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# Numbers in the text equal the tables
+# ----------------------------------------------------------------------------------------------
+
+
+def test_overview_numbers_equal_fct_sessions(built_report: BuiltReport) -> None:
+    build = built_report.build
+    text = parse_report(built_report.html).texts["fact-overview-totals"]
+    totals = build.frame(
+        "select count(*) as n, sum(event_count) as events, "
+        "sum(case when did_purchase then 1 else 0 end) as purchases, "
+        "sum(amount_usd) as revenue from marts.fct_sessions"
+    ).iloc[0]
+    n, events, purchases = int(totals["n"]), int(totals["events"]), int(totals["purchases"])
+    assert f"{n:,} sessions with {events:,} events" in text
+    assert f"of which {purchases:,} ({_pct(purchases / n)}%) placed a completed order" in text
+    assert f"${float(totals['revenue']):,.0f} of revenue" in text
+
+
+def test_data_quality_numbers_equal_the_seed_files(
+    built_report: BuiltReport, raw_tables: dict[str, pd.DataFrame]
+) -> None:
+    build = built_report.build
+    text = parse_report(built_report.html).texts["fact-dq-totals"]
+    raw = sum(len(frame) for frame in raw_tables.values())
+    rejected = int(_value(build, "select count(*) from marts.dq_rejected_rows"))
+    assert numbers(text)[:2] == [raw, len(raw_tables)]
+    assert f"{raw - rejected:,} ({_pct((raw - rejected) / raw)}%) passed" in text
+    assert f"{rejected:,} ({_pct(rejected / raw, 2)}%) were quarantined" in text
+    assert "nothing was dropped silently" in text
+
+
+def test_the_biggest_funnel_loss_is_recomputed_from_sessions(built_report: BuiltReport) -> None:
+    sessions = _sessions(built_report.build)
+    reached = [int((sessions["funnel_step_reached"] >= k).sum()) for k in range(1, 5)]
+    losses = [(reached[k] - reached[k + 1], k) for k in range(3)]
+    lost, k = max(losses, key=lambda item: (item[0], -item[1]))
+    text = parse_report(built_report.html).texts["fact-funnel-biggest-loss"]
+    assert f"{FUNNEL_STEPS[k]} → {FUNNEL_STEPS[k + 1]}: {lost:,} sessions" in text
+    assert f"{_pct(lost / reached[k])}% of the {reached[k]:,} that reached" in text
+
+
+def test_the_worst_segment_step_is_recomputed_from_sessions(built_report: BuiltReport) -> None:
+    """The segment and step losing most sessions beyond the overall rate (pandas)."""
+    sessions = _sessions(built_report.build)
+
+    def drop_offs(frame: pd.DataFrame) -> list[tuple[int, int, int]]:
+        reached = [int((frame["funnel_step_reached"] >= k).sum()) for k in range(1, 5)]
+        return [(k, reached[k], reached[k] - reached[k + 1]) for k in range(3) if reached[k]]
+
+    overall = {k: lost / before for k, before, lost in drop_offs(sessions)}
+    candidates = []
+    for column in SEGMENTS:
+        for value, frame in sessions.groupby(column):
+            for k, before, lost in drop_offs(frame):
+                if before >= MIN_SEGMENT_SESSIONS:
+                    excess = before * (lost / before - overall[k])
+                    candidates.append((excess, -k, column, str(value), k, before, lost))
+    excess, _, column, value, k, before, lost = max(candidates)
+    text = parse_report(built_report.html).texts["fact-funnel-worst-segment"]
+    assert text.startswith(
+        f"Compared with all sessions, the largest excess loss is at "
+        f"{FUNNEL_STEPS[k]} → {FUNNEL_STEPS[k + 1]} for {column} {value}: "
+        f"{_pct(lost / before)}% of its {before:,} sessions drop off there against "
+        f"{_pct(overall[k])}% overall, about {round(excess):,} sessions more"
+    ), text
+    assert re.search(r"\(p (<|=) [\d.]+", text), "the certainty statement is missing"
+
+
+def test_conversion_levels_are_recomputed_from_sessions(built_report: BuiltReport) -> None:
+    sessions = _sessions(built_report.build)
+    identified = sessions[sessions["customer_id"].notna()]
+    session_rate = sessions["did_purchase"].mean()
+    customers = identified.groupby("customer_id")["did_purchase"].any()
+    text = parse_report(built_report.html).texts["fact-conversion-levels"]
+    assert text.startswith(f"{_pct(session_rate)}% of sessions end in a completed order")
+    assert f"but {_pct(customers.mean())}% of the {len(customers):,} identified customers" in text
+    assert f"{customers.mean() / session_rate:.2f}x as high" in text
+    assert f"{len(identified) / len(customers):.1f} sessions on average" in text
+
+
+def test_the_worst_converting_segment_insight_is_recomputed(built_report: BuiltReport) -> None:
+    sessions = _sessions(built_report.build)
+    rates = []
+    for column in SEGMENTS:
+        grouped = sessions.groupby(column)["did_purchase"].agg(["mean", "count"])
+        for value, row in grouped.iterrows():
+            if row["count"] >= MIN_SEGMENT_SESSIONS:
+                rates.append((row["mean"], -row["count"], column, str(value), int(row["count"])))
+    rate, _, column, value, count = min(rates)
+    card = parse_report(built_report.html).texts["insight-worst-segment"]
+    label = column.replace("_", " ").capitalize()
+    assert card.startswith(f"{label} {value} converts worst.")
+    assert f"{_pct(rate)}% of its {count:,} sessions purchase" in card
+    assert re.search(r"(HIGH|MODERATE|LOW|high|moderate|low)", card)
+
+
+def test_driver_numbers_equal_the_analytics_table(built_report: BuiltReport) -> None:
+    build = built_report.build
+    drivers = build.frame(
+        "select term, coef, ci_low, ci_high, n_obs from analytics.conversion_drivers"
+    ).set_index("term")
+    events = drivers.loc["event_count"]
+    text = parse_report(built_report.html).texts["fact-drivers-conversion"]
+    assert f"A logistic regression over {int(events['n_obs']):,} sessions" in text
+    assert (
+        f"multiplies the odds of purchase by {math.exp(events['coef']):.2f} (95% CI "
+        f"{math.exp(events['ci_low']):.2f} to {math.exp(events['ci_high']):.2f}"
+    ) in text
+
+
+def test_experiment_sizing_table_equals_the_analytics_table(built_report: BuiltReport) -> None:
+    sizing = built_report.build.frame(
+        "select relative_lift, sessions_per_arm, total_sessions, days_at_observed_traffic "
+        "from analytics.experiment_sizing order by relative_lift"
+    )
+    table = parse_report(built_report.html).texts["table-experiment-sizing"]
+    for row in sizing.itertuples(index=False):
+        assert (
+            f"+{row.relative_lift * 100:.0f}% " in table
+            and f"{int(row.sessions_per_arm):,} {int(row.total_sessions):,} "
+            f"{round(row.days_at_observed_traffic):,}"
+            in table
+        ), table
+
+
+def test_every_insight_and_recommendation_says_how_sure_it_is(built_report: BuiltReport) -> None:
+    parsed = parse_report(built_report.html)
+    insights = [key for key in parsed.texts if key.startswith("insight-")]
+    recommendations = [key for key in parsed.texts if key.startswith("recommend-")]
+    assert len(insights) >= 6 and len(recommendations) >= 3
+    for key in insights + recommendations:
+        text = parsed.texts[key]
+        assert re.search(r"\b(high|moderate|low|exact)\b", text), (key, text)
+    # The sample plants a mobile checkout problem: it must come out as the first recommendation.
+    assert "recommend-segment-leak" in recommendations
+
+
+# ----------------------------------------------------------------------------------------------
+# When something is missing
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("build", ["duckdb"], indirect=True)
+def test_missing_analytics_tables_become_notices_not_a_crash(
+    built_report: BuiltReport, tmp_path: Path
+) -> None:
+    """On a copy of the DuckDB file without schema analytics (as before `analyze` runs)."""
+    build = built_report.build
+    import duckdb
+
+    copy = tmp_path / "without_analytics.duckdb"
+    shutil.copy(build.duckdb_path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("drop schema analytics cascade")
+    env = {**build.env, "CUSTOMER_BEHAVIOUR_DUCKDB_PATH": str(copy)}
+    out = tmp_path / "partial.html"
+    result = run_cli(env, "report", "--target", "duckdb", "--out", str(out), "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "incomplete" in result.stdout
+    parsed = parse_report(out.read_text(encoding="utf-8"))
+    notices = {section.id: section.notices for section in parsed.sections}
+    for section_id in ("features", "sequences", "associations", "segmentation"):
+        assert any(
+            "customer-behaviour analyze --target duckdb" in notice for notice in notices[section_id]
+        ), (section_id, notices[section_id])
+    # The marts-only parts are still there.
+    assert "fact-funnel-biggest-loss" in parsed.texts
+    assert "fact-conversion-levels" in parsed.texts
+
+
+def test_an_unbuilt_project_is_one_clear_line(tmp_path: Path) -> None:
+    env = base_env(tmp_path, "duckdb")
+    result = run_cli(env, "report", "--out", str(tmp_path / "x.html"))
+    assert_clean_error(result, "no dbt manifest at", "make run")
+    assert not (tmp_path / "x.html").exists()
+
+
+@pytest.mark.parametrize("build", ["duckdb"], indirect=True)
+def test_an_unwritable_output_is_one_clear_line(built_report: BuiltReport, tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = run_cli(
+        built_report.build.env, "report", "--quiet", "--out", str(blocker / "insights.html")
+    )
+    assert_clean_error(result, "cannot write the report to", "--out")
