@@ -74,12 +74,14 @@ where: install  ## print where the marts of TARGET are
 	@$(CLI) where --target $(TARGET)
 
 lint: install  ## sqlfluff on every model and test, ruff on the Python
-	$(BIN)/sqlfluff lint models tests analyses
+	@mkdir -p target
+	CUSTOMER_BEHAVIOUR_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff lint models tests analyses
 	$(BIN)/ruff check python
 	$(BIN)/ruff format --check python
 
 format: install  ## apply sqlfluff and ruff fixes
-	$(BIN)/sqlfluff fix models tests analyses
+	@mkdir -p target
+	CUSTOMER_BEHAVIOUR_DUCKDB_PATH=target/sqlfluff.duckdb $(BIN)/sqlfluff fix models tests analyses
 	$(BIN)/ruff check --fix python
 	$(BIN)/ruff format python
 
