@@ -95,6 +95,34 @@
 {%- endmacro %}
 
 {% macro parse_iso_timestamp(text) -%}
+    {{ return(adapter.dispatch('parse_iso_timestamp', 'customer_behaviour')(text)) }}
+{%- endmacro %}
+
+{#-
+    The contract's pattern with the clock fields' ranges written in, for
+    engines whose own cast can then check the calendar (day within month).
+-#}
+{% macro iso_timestamp_strict_pattern() -%}
+    [0-9]{4}-[0-9]{2}-[0-9]{2}([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,6})?)?([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?
+{%- endmacro %}
+
+{#-
+    DuckDB: one strict regex, then DuckDB's own try_cast checks the calendar
+    (NULL for 2023-02-29) and applies the offset. About 50x faster than the
+    portable expression at millions of rows, with the same result (the tests
+    compare both targets with one pandas reference).
+-#}
+{% macro duckdb__parse_iso_timestamp(text) -%}
+    case
+        when not coalesce({{ regex_full_match(text, iso_timestamp_strict_pattern()) }}, false) then null
+        when cast(substr({{ text }}, 1, 4) as integer) not between 1900 and 2199 then null
+        when length({{ text }}) > 19 and regexp_matches({{ text }}, '([Zz]|[+-][0-9]{2}:?[0-9]{2})$')
+            then timezone('UTC', try_cast(upper({{ text }}) as timestamptz))
+        else try_cast(upper({{ text }}) as timestamp)
+    end
+{%- endmacro %}
+
+{% macro default__parse_iso_timestamp(text) -%}
     {%- set local = _iso_local_part(text) -%}
     {%- set padded -%}
         (case length({{ local }})
