@@ -3,11 +3,19 @@
     (in event order) collapse into one step. One row per session and step
     position; sessions without accepted events have no rows. Paths, Markov
     transitions and the step matrix all read these steps.
+
+    Incremental by session (macros/incremental_sessions.sql).
 -#}
+{{ config(
+    materialized=session_materialization(),
+    pre_hook="{{ delete_changed_sessions() }}"
+) }}
+-- depends_on: {{ ref('stg_shop__sessions_changed') }}
 with
 
 sequenced_events as (
     select * from {{ ref('int_events_sequenced') }}
+    where {{ in_changed_sessions(session_key('session_id')) }}
 ),
 
 previous_labels_added as (

@@ -1,17 +1,25 @@
 {#-
     Every staged event row with its final rejection_reason: the staging
     reason, else 'unknown_session' when its session is not an accepted
-    session. Downstream models read `where is_accepted`.
+    session. Downstream models read `where is_accepted`. Incremental by
+    session (macros/incremental_sessions.sql).
 -#}
+{{ config(
+    materialized=session_materialization(),
+    pre_hook="{{ delete_changed_sessions() }}"
+) }}
+-- depends_on: {{ ref('stg_shop__sessions_changed') }}
 with
 
 staged_events as (
     select * from {{ ref('stg_shop__events') }}
+    where {{ in_changed_sessions(session_key('session_id')) }}
 ),
 
 accepted_sessions as (
     select session_id from {{ ref('stg_shop__sessions') }}
     where is_accepted
+        and {{ in_changed_sessions(session_key('session_id')) }}
 ),
 
 reference_checked as (

@@ -2,12 +2,20 @@
     Accepted events in session order: event_sequence numbers each session's
     events by (event_at, event_id), and step_label is what paths show (the
     page for a page_view with a page, else the event type).
+
+    Incremental by session (macros/incremental_sessions.sql).
 -#}
+{{ config(
+    materialized=session_materialization(),
+    pre_hook="{{ delete_changed_sessions() }}"
+) }}
+-- depends_on: {{ ref('stg_shop__sessions_changed') }}
 with
 
 validated_events as (
     select * from {{ ref('int_events_validated') }}
     where is_accepted
+        and {{ in_changed_sessions(session_key('session_id')) }}
 ),
 
 sequenced as (

@@ -2,11 +2,19 @@
     One row per session with accepted events: counts by type and first/last
     event time. "Other" events are any type outside the four standard funnel
     event types (page_view, add_to_cart, checkout, purchase).
+
+    Incremental by session (macros/incremental_sessions.sql).
 -#}
+{{ config(
+    materialized=session_materialization(),
+    pre_hook="{{ delete_changed_sessions() }}"
+) }}
+-- depends_on: {{ ref('stg_shop__sessions_changed') }}
 with
 
 sequenced_events as (
     select * from {{ ref('int_events_sequenced') }}
+    where {{ in_changed_sessions(session_key('session_id')) }}
 ),
 
 aggregated as (

@@ -3,11 +3,36 @@
     its rejection_reason (NULL = accepted) from the row checks and the
     duplicate rules of docs/data_contract.md. References to sessions are
     checked later, in int_events_validated (staging has no joins).
+
+    Incremental (see macros/incremental_sessions.sql): a run restages the
+    raw rows of the changed sessions, together with every raw row sharing an
+    event_id with them, because the duplicate rules compare all rows of an
+    event_id; it keeps the rows of the changed sessions.
 -#}
+{{ config(
+    materialized=session_materialization(),
+    pre_hook="{{ delete_changed_sessions() }}"
+) }}
+-- depends_on: {{ ref('stg_shop__sessions_changed') }}
 with
 
-source as (
+raw_events as (
     select * from {{ shop_source('events') }}
+),
+
+restaged_event_ids as (
+    select distinct {{ clean_text('event_id') }} as event_id
+    from raw_events
+    where {{ in_changed_sessions(session_key(clean_text('session_id'))) }}
+),
+
+source as (
+    select *
+    from raw_events
+    where {{ in_changed_sessions(session_key(clean_text('session_id'))) }}
+        or {{ clean_text('event_id') }} in (
+            select restaged_event_ids.event_id from restaged_event_ids
+        )
 ),
 
 cleaned as (
@@ -71,6 +96,7 @@ final as (
         coalesce(event_id, '(missing)') as record_key,
         raw_record
     from deduplicated
+    where {{ in_changed_sessions(session_key('session_id')) }}
 )
 
 select * from final

@@ -2,11 +2,21 @@
     One row per raw session row, cleaned and typed, with its rejection_reason
     (NULL = accepted). Unknown device, traffic source or country become
     'unknown'; an empty customer_id is an anonymous visitor.
+
+    Incremental (see macros/incremental_sessions.sql): a run restages the
+    raw rows of the changed sessions; the duplicate rules compare rows of one
+    session_id, so they are all there.
 -#}
+{{ config(
+    materialized=session_materialization(),
+    pre_hook="{{ delete_changed_sessions() }}"
+) }}
+-- depends_on: {{ ref('stg_shop__sessions_changed') }}
 with
 
 source as (
     select * from {{ shop_source('sessions') }}
+    where {{ in_changed_sessions(session_key(clean_text('session_id'))) }}
 ),
 
 cleaned as (
