@@ -122,6 +122,33 @@
     end
 {%- endmacro %}
 
+{#-
+    PostgreSQL: one strict regex, integer checks of the calendar (a cast of
+    2023-02-29 would fail the build, not return NULL), then PostgreSQL's own
+    cast applies the offset. Several times faster than the portable version.
+-#}
+{% macro postgres__parse_iso_timestamp(text) -%}
+    {%- set year = _iso_int('substr(' ~ text ~ ', 1, 4)') -%}
+    {%- set month = _iso_int('substr(' ~ text ~ ', 6, 2)') -%}
+    {%- set day = _iso_int('substr(' ~ text ~ ', 9, 2)') -%}
+    case
+        when not coalesce({{ regex_full_match(text, iso_timestamp_strict_pattern()) }}, false) then null
+        when {{ year }} not between 1900 and 2199 then null
+        when {{ month }} not between 1 and 12 then null
+        when {{ day }} not between 1 and (
+            case
+                when {{ month }} in (4, 6, 9, 11) then 30
+                when {{ month }} <> 2 then 31
+                when ({{ year }} % 4 = 0 and {{ year }} % 100 <> 0) or {{ year }} % 400 = 0 then 29
+                else 28
+            end
+        ) then null
+        when length({{ text }}) > 16 and {{ text }} ~ '[+-][0-9]{2}:?[0-9]{2}$'
+            then cast({{ text }} as timestamptz) at time zone 'UTC'
+        else cast({{ text }} as timestamp)
+    end
+{%- endmacro %}
+
 {% macro default__parse_iso_timestamp(text) -%}
     {%- set local = _iso_local_part(text) -%}
     {%- set padded -%}
