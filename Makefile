@@ -14,6 +14,10 @@ BIN := $(VENV)/bin
 TARGET ?= duckdb
 # false after `make load`: the models then read what the loader put in raw.
 USE_SEEDS ?= true
+# Extra dbt flags for `make run`, e.g. DBT_FLAGS=--full-refresh.
+DBT_FLAGS ?=
+# Sessions that `make bench` generates.
+SESSIONS ?= 1000000
 
 # Your own PG* settings (see .env.example); docker compose reads the same file.
 ifneq (,$(wildcard .env))
@@ -30,7 +34,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 CLI := $(BIN)/customer-behaviour
 
-.PHONY: help install run build load analyze report bench where conventions test lint format pytest docs sample constraints clean
+.PHONY: help install run build load analyze report bench bench-baskets where conventions test lint format pytest docs sample constraints clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -48,7 +52,7 @@ install: $(VENV)/.installed profiles.yml  ## create .venv and install the pinned
 
 run: install  ## build seeds, models and tests on TARGET (duckdb|postgres), run the analyses, say where the results are
 	@mkdir -p data
-	$(DBT) build --target $(TARGET) --vars '{customer_behaviour__use_seeds: $(USE_SEEDS)}'
+	$(DBT) build --target $(TARGET) --vars '{customer_behaviour__use_seeds: $(USE_SEEDS)}' $(DBT_FLAGS)
 	$(CLI) analyze --target $(TARGET)
 	$(CLI) report --target $(TARGET) --out reports/insights.html
 	@$(CLI) where --target $(TARGET)
@@ -60,15 +64,18 @@ report: install  ## write reports/insights.html (self-contained, charts embedded
 analyze: install  ## rerun the Python analytics layer on TARGET's built marts (schema analytics)
 	$(CLI) analyze --target $(TARGET)
 
-bench: install  ## scale check of the association rules (synthetic 1M orders x 10k products)
+bench: install  ## benchmark SESSIONS=N (default 1M) on TARGET: generate, load, full + incremental build, Python layer, budgets
+	$(BIN)/python python/bench/bench_pipeline.py --sessions $(SESSIONS) --target $(TARGET)
+
+bench-baskets: install  ## scale check of the association rules (synthetic 1M orders x 10k products)
 	$(BIN)/python python/bench/bench_baskets.py
 
 build: run
 
-load: install  ## bulk-load DATA=<folder of the six CSVs> into raw (APPEND=1 adds a day), then build with seeds off
+load: install  ## bulk-load DATA=<folder of the six CSVs> into raw (APPEND=1 adds a day, built incrementally), then build with seeds off
 	@test -n "$(DATA)" || { echo "error: say which folder to load: make load DATA=path/to/csvs" >&2; exit 2; }
 	$(CLI) load --data "$(DATA)" --target $(TARGET) $(if $(APPEND),--append)
-	$(MAKE) run USE_SEEDS=false
+	$(MAKE) run USE_SEEDS=false $(if $(APPEND),,DBT_FLAGS=--full-refresh)
 
 where: install  ## print where the marts of TARGET are
 	@$(CLI) where --target $(TARGET)
