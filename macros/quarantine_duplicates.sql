@@ -1,14 +1,35 @@
 {#-
-    CTEs that apply steps 2 and 3 of the contract to `from_cte` (which has
-    the cleaned `value_columns`, `raw_record` and `row_issue`) and end in a CTE
-    named `deduplicated` with:
+    CTEs that apply the last row check and steps 2 and 3 of the contract to
+    `from_cte` (which has the cleaned `value_columns`, `raw_record` and
+    `row_issue`) and end in a CTE named `deduplicated` with:
       staged_row_id     stable unique id of the raw row
-      rejection_reason  row_issue, 'duplicate_row', 'conflicting_duplicate' or NULL
+      rejection_reason  row_issue, 'oversized_<column>', 'duplicate_row',
+                        'conflicting_duplicate' or NULL
+    A cleaned value longer than customer_behaviour__max_text_length
+    characters rejects its row (the first such column names the reason): it
+    is not data anyone can use, and on PostgreSQL a key that long cannot go
+    into the marts' indexes (a B-tree entry holds at most 2,704 bytes).
     Exact copies (equal cleaned values, among rows that passed the row
     checks) keep one row; of rows sharing `key_column` with different values,
     the earliest `earliest_column` wins, ties broken by the record hash.
 -#}
 {% macro quarantine_duplicates(from_cte, value_columns, key_column=none, earliest_column=none) -%}
+{%- set max_length = var('customer_behaviour__max_text_length') | int -%}
+oversize_checked as (
+    select
+        *,
+        coalesce(
+            row_issue,
+            case
+                {%- for column in value_columns %}
+                when length(cast({{ column }} as {{ dbt.type_string() }})) > {{ max_length }}
+                    then 'oversized_{{ column }}'
+                {%- endfor %}
+            end
+        ) as row_issue_or_oversized
+    from {{ from_cte }}
+),
+
 raw_copies_numbered as (
     select
         *,
@@ -18,7 +39,7 @@ raw_copies_numbered as (
             partition by raw_record
             order by raw_record
         ) as raw_copy_number
-    from {{ from_cte }}
+    from oversize_checked
 ),
 
 copies_numbered as (
@@ -26,7 +47,7 @@ copies_numbered as (
         *,
         {{ record_hash(value_columns) }} as record_hash,
         row_number() over (
-            partition by row_issue, {{ value_columns | join(', ') }}
+            partition by row_issue_or_oversized, {{ value_columns | join(', ') }}
             order by {{ dbt.hash('raw_record') }}, raw_copy_number
         ) as copy_number
     from raw_copies_numbered
@@ -38,13 +59,13 @@ deduplicated as (
         {{ dbt.hash(dbt.concat(['raw_record', "'#'", 'cast(raw_copy_number as ' ~ dbt.type_string() ~ ')'])) }}
             as staged_row_id,
         case
-            when row_issue is not null then row_issue
+            when row_issue_or_oversized is not null then row_issue_or_oversized
             when copy_number > 1 then 'duplicate_row'
             {%- if key_column is not none %}
             when row_number() over (
                 partition by
                     {{ key_column }},
-                    case when row_issue is null and copy_number = 1 then 1 else 0 end
+                    case when row_issue_or_oversized is null and copy_number = 1 then 1 else 0 end
                 order by {{ earliest_column ~ ", " if earliest_column }}record_hash
             ) > 1 then 'conflicting_duplicate'
             {%- endif %}

@@ -52,6 +52,8 @@ _TIMESTAMP = re.compile(
 )
 _DECIMAL = re.compile(r"[+-]?\d{1,12}(?:\.\d{1,6})?")
 _INTEGER = re.compile(r"[+-]?\d{1,9}")
+MAX_TEXT_LENGTH = 500
+"""dbt variable customer_behaviour__max_text_length: longer cleaned values reject the row."""
 
 
 def read_raw(folder: Path) -> dict[str, pd.DataFrame]:
@@ -276,6 +278,15 @@ def _clean_row(table: str, raw: dict[str, object]) -> tuple[dict[str, object], s
             (price is not None and price < 0, "negative_unit_price_usd"),
         ]
     issue = next((reason for failed, reason in checks if failed), None)
+    if issue is None:
+        issue = next(
+            (
+                f"oversized_{name}"
+                for name, value in row.items()
+                if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH
+            ),
+            None,
+        )
     return row, issue
 
 

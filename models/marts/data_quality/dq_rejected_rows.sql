@@ -1,7 +1,9 @@
 {#-
     Quarantine: every raw row that could not be used, with the reason. Rows
     are never dropped silently: for each table, accepted rows plus these rows
-    equal the raw rows (see dq_load_summary and its test).
+    equal the raw rows (see dq_load_summary and its test). record_key is cut
+    to customer_behaviour__max_text_length characters so that an oversized
+    key still fits the PostgreSQL index on it; raw_record keeps it whole.
 -#}
 with
 
@@ -43,7 +45,7 @@ rejected_unioned as (
         select
             staged_row_id as rejected_row_id,
             '{{ table_name }}' as source_table,
-            record_key,
+            substr(record_key, 1, {{ var('customer_behaviour__max_text_length') }}) as record_key,
             rejection_reason as reason,
             raw_record
         from {{ cte }}

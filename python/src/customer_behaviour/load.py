@@ -5,10 +5,19 @@ puts the six files of the input contract into ``raw`` as text columns, so that
 staging's validation and quarantine apply exactly as they do to seeds:
 
 * every file is checked before anything is written: present, UTF-8 (a BOM is
-  accepted), a header with exactly the contract's columns (in any order);
+  accepted), a header with exactly the contract's columns (in any order), and
+  then every record: as many fields as the header, quotes only around whole
+  values and closed, no blank line, no NUL byte, one kind of line ending.
+  PostgreSQL's COPY and DuckDB's CSV reader disagree on several of these
+  (DuckDB skips blank lines and keeps NUL bytes, COPY rejects both; COPY drops
+  a quote inside an unquoted value, DuckDB keeps it; their messages name
+  different lines), so the loader decides, the same way on both targets, and
+  names the line and column;
 * all six tables are replaced (or appended to) in ONE transaction: a file that
   fails half-way (a row with too many fields, say) rolls everything back and
   ``raw`` stays as it was;
+* the rows each table received are compared with the records the check
+  counted: a row the database skipped stops the load instead of going missing;
 * values are stored as dbt seeds store them: a field that is blank or the word
   ``null`` (any case) becomes NULL, everything else is kept verbatim, so a
   load and a seed of the same files give the same marts.
@@ -21,6 +30,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,17 +46,22 @@ from customer_behaviour.profile import WarehouseTarget
 Mode = Literal["replace", "append"]
 _BOM = codecs.BOM_UTF8
 _CHUNK = 1 << 22
+# COPY takes a field of up to 1 GB; DuckDB's reader stops at 2 MB lines unless told.
+# Over-long values are loaded and quarantined by staging (oversized_<column>).
+_DUCKDB_MAX_LINE_BYTES = 1 << 30
+_LINE_ENDINGS = {"\r\n": "CRLF (Windows)", "\n": "LF (Unix)", "\r": "CR (old Mac)"}
 _FIX = "fix the file and load again; nothing was changed in raw"
 
 
 @dataclass(frozen=True)
 class InputFile:
-    """A checked input file: its table, path, header in file order and size."""
+    """A checked input file: its table, path, header in file order, size and data records."""
 
     table: str
     path: Path
     header: tuple[str, ...]
     size: int
+    records: int
 
     @property
     def has_bom(self) -> bool:
@@ -87,6 +102,11 @@ def _check_file(table: str, path: Path) -> InputFile:
     unknown = [name for name in header if name not in expected]
     absent = [name for name in expected if name not in header]
     duplicated = sorted({name for name in header if header.count(name) > 1})
+    if len(absent) == len(expected):
+        raise UserError(
+            f"{path}: line 1: no header row (line 1 holds {first_line.strip()[:60]!r}, not "
+            f"column names); add the header {','.join(expected)} as the first line"
+        )
     if absent:
         raise UserError(
             f"{path}: line 1: column {absent[0]!r} is missing"
@@ -99,7 +119,161 @@ def _check_file(table: str, path: Path) -> InputFile:
         raise UserError(
             f"{path}: line 1: column {name!r} {what}; the header must be {','.join(expected)}"
         )
-    return InputFile(table, path, header, path.stat().st_size)
+    records = _check_records(path, header)
+    return InputFile(table, path, header, path.stat().st_size, records)
+
+
+class _LineEndings:
+    """The file's lines (for csv.reader), remembering the current record's text and ending."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+        self.last_ending = ""
+        self.line = 0
+        self.record: list[str] = []
+
+    def __iter__(self) -> _LineEndings:
+        return self
+
+    def __next__(self) -> str:
+        text = next(self._handle)
+        self.line += 1
+        self.record.append(text)
+        if text.endswith("\r\n"):
+            self.last_ending = "\r\n"
+        elif text.endswith(("\n", "\r")):
+            self.last_ending = text[-1]
+        else:
+            self.last_ending = ""
+        return text
+
+
+def _check_records(path: Path, header: tuple[str, ...]) -> int:
+    """Every record has the header's fields, closed quotes, no NUL; return the data records."""
+    # Python's csv stops at 128 KiB fields; COPY and DuckDB (as configured) take 1 GiB.
+    csv.field_size_limit(max(csv.field_size_limit(), _DUCKDB_MAX_LINE_BYTES))
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        lines = _LineEndings(handle)
+        reader = csv.reader(lines, strict=True)
+        records = 0
+        ending = None
+        while True:
+            start = lines.line + 1
+            lines.record = []
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return records
+            except csv.Error as error:
+                column = _quote_problem_column(path, start, header)
+                raise UserError(
+                    f"{path}: line {start}{column}: a quoted value is not closed or has text "
+                    f"after its closing quote ({error}); quote the whole value and double the "
+                    'quotes inside it ("")'
+                ) from error
+            if ending is None:
+                ending = lines.last_ending
+                continue
+            if lines.last_ending and ending and lines.last_ending != ending:
+                found, wanted = _LINE_ENDINGS[lines.last_ending], _LINE_ENDINGS[ending]
+                raise UserError(
+                    f"{path}: line {lines.line}: the line ends in {found} but the header in "
+                    f"{wanted}; save the file with one kind of line ending"
+                )
+            records += 1
+            if not fields:
+                raise UserError(
+                    f"{path}: line {start}: blank line; delete it (a row of missing values is "
+                    "a line of commas)"
+                )
+            if len(fields) != len(header):
+                if len(fields) > len(header):
+                    where = f"{len(fields) - len(header)} field(s) after column {header[-1]!r}"
+                else:
+                    where = f"column {header[len(fields)]!r} and after are missing"
+                raise UserError(
+                    f"{path}: line {start}: {len(fields)} field(s) where the header has "
+                    f"{len(header)} ({where}); quote values that contain commas and check the "
+                    "delimiter"
+                )
+            for name, value in zip(header, fields, strict=True):
+                if "\x00" in value:
+                    raise UserError(
+                        f"{path}: line {start}, column {name!r}: a NUL byte (0x00); remove it "
+                        "(PostgreSQL cannot store it in text)"
+                    )
+            if any('"' in value for value in fields):
+                stray = _stray_quote_field("".join(lines.record))
+                if stray is not None:
+                    # COPY would drop such a quote and DuckDB keep it: neither guess is safe.
+                    raise UserError(
+                        f"{path}: line {start}, column {header[stray]!r}: a quote inside a value "
+                        "that does not start with one; quote the whole value and double the "
+                        'quotes inside it ("")'
+                    )
+
+
+def _stray_quote_field(text: str) -> int | None:
+    """Index of the first field of a record's text with a quote not at its start, if any."""
+    field = 0
+    quoted = False
+    at_field_start = True
+    position = 0
+    while position < len(text):
+        char = text[position]
+        position += 1
+        if quoted:
+            if char == '"':
+                if text[position : position + 1] == '"':
+                    position += 1
+                else:
+                    quoted = False
+            continue
+        if char == '"':
+            if not at_field_start:
+                return field
+            quoted = True
+        elif char == ",":
+            field += 1
+            at_field_start = True
+            continue
+        at_field_start = False
+    return None
+
+
+def _quote_problem_column(path: Path, line_number: int, header: tuple[str, ...]) -> str:
+    """', column <name>' of the field whose quote starts the problem on that line, if known."""
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        text = next(itertools.islice(handle, line_number - 1, None), "")
+    field = 0
+    quoted = False
+    problem = None
+    at_field_start = True
+    position = 0
+    while position < len(text):
+        char = text[position]
+        position += 1
+        if quoted:
+            if char == '"':
+                if text[position : position + 1] == '"':
+                    position += 1
+                    continue
+                quoted = False
+                if text[position : position + 1] not in (",", "\r", "\n", ""):
+                    problem = field
+                    break
+            continue
+        if char == '"' and at_field_start:
+            quoted = True
+            problem = field
+        elif char == ",":
+            field += 1
+            at_field_start = True
+            continue
+        at_field_start = False
+    if problem is None or problem >= len(header):
+        return ""
+    return f", column {header[problem]!r}"
 
 
 def _check_utf8(path: Path) -> None:
@@ -113,8 +287,10 @@ def _check_utf8(path: Path) -> None:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:
                 line += chunk[: error.start].count(b"\n")
+                line_start = chunk.rfind(b"\n", 0, error.start) + 1
+                column = _column_before(path, chunk[line_start : error.start]) if line > 1 else ""
                 raise UserError(
-                    f"{path}: line {line}: byte {offset + error.start + 1} is not UTF-8 "
+                    f"{path}: line {line}{column}: byte {offset + error.start + 1} is not UTF-8 "
                     f"({chunk[error.start : error.start + 1]!r}); re-export the file as UTF-8"
                 ) from error
             line += chunk.count(b"\n")
@@ -127,6 +303,20 @@ def _check_utf8(path: Path) -> None:
             ) from error
 
 
+def _column_before(path: Path, prefix: bytes) -> str:
+    """', column <name>' of the field a line's bytes `prefix` ends in (header names, if any)."""
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+        header = next(csv.reader([handle.readline()]), [])
+    field = 0
+    quoted = False
+    for char in prefix.decode("utf-8", errors="replace"):
+        if char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            field += 1
+    return f", column {header[field].strip()!r}" if field < len(header) else ""
+
+
 def load_folder(
     target: WarehouseTarget,
     folder: Path,
@@ -136,7 +326,10 @@ def load_folder(
     log: Callable[[str], None] = print,
 ) -> dict[str, int]:
     """Load the six files into raw in one transaction; return the rows loaded per table."""
-    files = check_folder(folder)
+    try:
+        files = check_folder(folder)
+    except UserError as error:
+        raise UserError(f"{error}; nothing was changed in raw") from error
     total = sum(item.size for item in files)
     bar = tqdm(
         total=total,
@@ -158,6 +351,16 @@ def load_folder(
     for table, n_rows in counts.items():
         log(f"{table:>12}: {n_rows:>12,} rows {'appended' if mode == 'append' else 'loaded'}")
     return counts
+
+
+def _require_every_record(item: InputFile, loaded: int) -> None:
+    """A UserError (the load rolls back) unless the table received every record checked."""
+    if loaded != item.records:
+        raise UserError(
+            f"{item.path}: the database read {loaded:,} rows but the file holds "
+            f"{item.records:,} records; nothing was changed in raw; please report this with "
+            "the file's first lines"
+        )
 
 
 # -- PostgreSQL -------------------------------------------------------------------------------
@@ -254,6 +457,7 @@ def _load_postgres(
                 finally:
                     reader.close()
                 counts[item.table] = cursor.rowcount
+                _require_every_record(item, counts[item.table])
                 cursor.execute(
                     sql.SQL("insert into {} ({}) select {} from {}").format(
                         raw_table,
@@ -318,7 +522,8 @@ def _load_duckdb(
             reader = (
                 f"read_csv({_duckdb_literal(str(item.path))}, header = true, delim = ',', "
                 f"quote = '\"', escape = '\"', columns = {file_columns}, auto_detect = false, "
-                "strict_mode = true, null_padding = false, encoding = 'utf-8')"
+                "strict_mode = true, null_padding = false, encoding = 'utf-8', "
+                f"max_line_size = {_DUCKDB_MAX_LINE_BYTES})"
             )
             converted = ", ".join(
                 f"case when regexp_full_match(coalesce({quote(name)}, ''), '[[:space:]]*') "
@@ -332,6 +537,7 @@ def _load_duckdb(
                     f"select {converted} from {reader}"
                 )
                 counts[item.table] = _duckdb_count(connection, raw_table) - before
+                _require_every_record(item, counts[item.table])
             except duckdb.Error as error:
                 raise UserError(_duckdb_error_message(item, error)) from error
             report(item.size)

@@ -1,0 +1,79 @@
+"""The planted build: a small generated shop plus every planted odd row, loaded in two batches
+and run through the pipeline twice (``make run USE_SEEDS=false`` without the report).
+
+The bad-input tests check its outcomes, the idempotency test compares its two runs, and the
+crash tests start from a copy of its PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from analytics_support import run_cli
+from bad_input_cases import plant
+from checksums import Snapshot, snapshot
+from conftest import TEST_DATABASE, Build, base_env, recreate_postgres_database, run_dbt
+
+BASE_SESSIONS = 300
+BASE_SEED = 7
+NEW_DATA_SEED = 8
+RUN_SCHEMAS = ("marts", "analytics")
+"""What `make run` writes and users query; every table in them is compared between runs."""
+NO_SEEDS = "{customer_behaviour__use_seeds: false}"
+
+
+@dataclass
+class PlantedBuild:
+    build: Build
+    folders: list[Path]
+    records: dict[str, int]
+    loads: list[subprocess.CompletedProcess[str]] = field(default_factory=list)
+    runs: list[Snapshot] = field(default_factory=list)
+
+
+def generate_base(folder: Path, seed: int = BASE_SEED) -> Path:
+    """A clean generated shop (no defects: every rejection in it is a planted one)."""
+    from customer_behaviour.generate import GeneratorConfig, generate_to_folder
+
+    generate_to_folder(GeneratorConfig(n_sessions=BASE_SESSIONS, seed=seed), folder, False)
+    (folder / "defects_manifest.csv").unlink()
+    return folder
+
+
+def load(build: Build, folder: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """``customer-behaviour load`` as a user runs it; fails the test on a non-zero exit."""
+    result = run_cli(build.env, "load", "--data", str(folder), "--target", build.target, *options)
+    if result.returncode != 0:
+        pytest.fail(f"load {folder} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def run_pipeline(build: Build) -> None:
+    """What `make run USE_SEEDS=false` runs before the report: dbt build, then analyze."""
+    run_dbt(build.env, "build", "--target", build.target, "--vars", NO_SEEDS)
+    result = run_cli(build.env, "analyze", "--target", build.target, "--quiet")
+    if result.returncode != 0:
+        pytest.fail(f"analyze failed:\n{result.stdout}\n{result.stderr}")
+
+
+def planted_build(tmp: Path, target: str) -> PlantedBuild:
+    env = base_env(tmp, target)
+    if target == "postgres":
+        env["PGDATABASE"] = f"{TEST_DATABASE}_planted"
+        recreate_postgres_database(env["PGDATABASE"])
+    build = Build(target=target, env=env, duckdb_path=tmp / "warehouse.duckdb")
+    base = generate_base(tmp / "base")
+    folders = [tmp / "batch1", tmp / "batch2"]
+    counts = [plant(base, folder, batch) for batch, folder in enumerate(folders, start=1)]
+    records = {table: counts[0][table] + counts[1][table] for table in counts[0]}
+    planted = PlantedBuild(build, folders, records)
+    planted.loads.append(load(build, folders[0], "--quiet"))
+    planted.loads.append(load(build, folders[1], "--quiet", "--append"))
+    for _ in range(2):
+        run_pipeline(build)
+        planted.runs.append(snapshot(build, RUN_SCHEMAS))
+    return planted
