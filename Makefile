@@ -1,6 +1,7 @@
 # Customer Behaviour Insight Engine
 #   make run                  build everything on DuckDB (no server needed)
 #   make run TARGET=postgres  the same on PostgreSQL (docker compose up -d first)
+#   make run TARGET=spark     the same on a local Apache Spark (installs the spark extra; Java 17+)
 #   make test                 lint + both builds + pytest
 # `make help` lists every target.
 
@@ -18,6 +19,13 @@ USE_SEEDS ?= true
 DBT_FLAGS ?=
 # Sessions that `make bench` generates.
 SESSIONS ?= 1000000
+# Optional dependency groups (pyproject.toml) to install: dev = tests and linters; spark =
+# dbt-spark and pyspark, added by itself for TARGET=spark (`make install EXTRAS=dev,spark`).
+comma := ,
+EXTRAS ?= dev$(if $(filter spark,$(TARGET)),$(comma)spark)
+INSTALLED := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+# TARGET=spark needs Java: say so in one line before dbt starts a JVM.
+REQUIRE_TARGET = $(if $(filter spark,$(TARGET)),@$(BIN)/python -m customer_behaviour.spark)
 
 # Your own PG* settings (see .env.example); docker compose reads the same file.
 ifneq (,$(wildcard .env))
@@ -39,18 +47,19 @@ CLI := $(BIN)/customer-behaviour
 help:  ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+$(INSTALLED): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	@touch $@
 
 profiles.yml:
 	cp profiles.example.yml profiles.yml
 
-install: $(VENV)/.installed profiles.yml  ## create .venv and install the pinned dependencies
+install: $(INSTALLED) profiles.yml  ## create .venv and install the pinned dependencies (EXTRAS=dev,spark adds Spark)
 
-run: install  ## build seeds, models and tests on TARGET (duckdb|postgres), run the analyses, say where the results are
+run: install  ## build seeds, models and tests on TARGET (duckdb|postgres|spark), run the analyses, say where the results are
+	$(REQUIRE_TARGET)
 	@mkdir -p data
 	$(DBT) build --target $(TARGET) --vars '{customer_behaviour__use_seeds: $(USE_SEEDS)}' $(DBT_FLAGS)
 	$(CLI) analyze --target $(TARGET)
@@ -59,9 +68,11 @@ run: install  ## build seeds, models and tests on TARGET (duckdb|postgres), run 
 	@echo "report: reports/insights.html"
 
 report: install  ## write reports/insights.html (self-contained, charts embedded) from TARGET's marts and analytics tables
+	$(REQUIRE_TARGET)
 	$(CLI) report --target $(TARGET) --out reports/insights.html
 
 analyze: install  ## rerun the Python analytics layer on TARGET's built marts (schema analytics)
+	$(REQUIRE_TARGET)
 	$(CLI) analyze --target $(TARGET)
 
 bench: install  ## benchmark SESSIONS=N (default 1M) on TARGET: generate, load, full + incremental build, Python layer, budgets
@@ -92,7 +103,7 @@ format: install  ## apply sqlfluff and ruff fixes
 	$(BIN)/ruff check --fix python
 	$(BIN)/ruff format python
 
-pytest: install  ## pytest: builds the project on DuckDB and PostgreSQL and checks the marts
+pytest: install  ## pytest: builds on DuckDB and PostgreSQL (and Spark, with the spark extra) and checks the marts
 	$(BIN)/pytest
 
 conventions: install  ## the conventions gate: docs, primary-key tests, naming, layering (dbt-bouncer)
@@ -113,9 +124,9 @@ sample: install  ## regenerate the committed sample seeds (10k sessions, seed 42
 	mv seeds/defects_manifest.csv python/tests/data/sample_defects_manifest.csv
 
 constraints: install  ## re-pin constraints.txt from the current .venv
-	{ echo "# Exact versions for a reproducible install: pip install -c constraints.txt -e '.[dev]'"; \
+	{ echo "# Exact versions for a reproducible install: pip install -c constraints.txt -e '.[dev,spark]'"; \
 	  echo "# Regenerate with: make constraints"; \
 	  $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt
 
-clean:  ## remove build output (keeps .venv and data/)
+clean:  ## remove build output (keeps .venv and data/, where Spark's warehouse is too)
 	rm -rf target logs dbt_packages

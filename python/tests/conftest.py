@@ -12,9 +12,10 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -99,6 +100,9 @@ def base_env(tmp: Path, target: str) -> dict[str, str]:
     )
     if target == "duckdb":
         env["CUSTOMER_BEHAVIOUR_DUCKDB_PATH"] = str(tmp / "warehouse.duckdb")
+    elif target == "spark":
+        # Warehouse folder, Derby metastore and derby.log (see profiles.example.yml).
+        env["CUSTOMER_BEHAVIOUR_SPARK_DIR"] = str(tmp / "spark")
     else:
         env["PGDATABASE"] = TEST_DATABASE
         env.setdefault("PGHOST", "127.0.0.1")
@@ -127,16 +131,28 @@ def recreate_postgres_database(name: str) -> None:
     connection.close()
 
 
-@pytest.fixture(scope="session", params=TARGETS)
-def build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The project built from the sample seeds on each target (dbt build: seeds, models, tests)."""
-    target = request.param
+def build_target(tmp_path_factory: pytest.TempPathFactory, target: str) -> Build:
+    """Build the project from the sample seeds on a target (dbt build: seeds, models, tests)."""
     tmp = tmp_path_factory.mktemp(f"build_{target}")
     if target == "postgres":
         recreate_postgres_database(TEST_DATABASE)
     env = base_env(tmp, target)
     run_dbt(env, "build", "--target", target)
     return Build(target=target, env=env, duckdb_path=tmp / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="session")
+def duckdb_build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The DuckDB build, shared by the per-target tests and the Spark equality check."""
+    return build_target(tmp_path_factory, "duckdb")
+
+
+@pytest.fixture(scope="session", params=TARGETS)
+def build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The project built from the sample seeds on each target (dbt build: seeds, models, tests)."""
+    if request.param == "duckdb":
+        return request.getfixturevalue("duckdb_build")
+    return build_target(tmp_path_factory, request.param)
 
 
 @pytest.fixture(scope="session")
@@ -168,3 +184,18 @@ def pytest_configure(config: pytest.Config) -> None:
 def _no_user_profile_leaks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("CUSTOMER_BEHAVIOUR_EMAIL_SALT", raising=False)
     yield
+
+
+@pytest.fixture(scope="session")
+def planted_builds(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Any]:
+    """target -> the planted build (reliability_support.planted_build), made once per target."""
+    from reliability_support import planted_build
+
+    made: dict[str, Any] = {}
+
+    def get(target: str) -> Any:
+        if target not in made:
+            made[target] = planted_build(tmp_path_factory.mktemp(f"planted_{target}"), target)
+        return made[target]
+
+    return get

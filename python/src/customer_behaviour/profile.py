@@ -16,7 +16,8 @@ from pathlib import Path
 from customer_behaviour.errors import UserError
 
 PROFILE_NAME = "customer_behaviour"
-SUPPORTED_TYPES = ("duckdb", "postgres")
+SUPPORTED_TYPES = ("duckdb", "postgres", "spark")
+SPARK_INSTALL_HINT = "run `make install EXTRAS=dev,spark` (or pip install -e '.[spark]')"
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,19 @@ class WarehouseTarget:
     user: str | None = None
     password: str | None = None
     database: str | None = None
+    spark_method: str | None = None
+    spark_conf: tuple[tuple[str, str], ...] = ()
+    """Spark: the profile's server_side_parameters, which the Python layer's session reuses."""
 
     def describe(self) -> str:
         """One line for humans: where to point DBeaver."""
         if self.adapter_type == "duckdb":
             return f"DuckDB file {self.duckdb_path}"
+        if self.adapter_type == "spark":
+            warehouse = dict(self.spark_conf).get("spark.sql.warehouse.dir", "Spark's default")
+            if self.spark_method == "session":
+                return f"Spark (session; warehouse {warehouse})"
+            return f"Spark ({self.spark_method} {self.host})"
         return f"PostgreSQL {self.user}@{self.host}:{self.port}/{self.database}"
 
 
@@ -76,6 +85,11 @@ def load_target(target: str | None = None) -> WarehouseTarget:
         )
     except DbtBaseException as error:
         message = " ".join(str(error).split())
+        if "adapter type spark" in message or "dbt-spark[session]" in message:
+            raise UserError(
+                f"the Spark target needs dbt-spark and pyspark, which are not installed: "
+                f"{SPARK_INSTALL_HINT}"
+            ) from error
         raise UserError(
             f"cannot read profile '{PROFILE_NAME}' from {folder / 'profiles.yml'}: {message}; "
             "fix the profile or compare it with profiles.example.yml"
@@ -96,6 +110,16 @@ def load_target(target: str | None = None) -> WarehouseTarget:
             user=credentials.user,
             password=credentials.password or None,
             database=credentials.database,
+        )
+    if adapter_type == "spark":
+        return WarehouseTarget(
+            profile.target_name,
+            adapter_type,
+            host=credentials.host,
+            spark_method=str(credentials.method),
+            spark_conf=tuple(
+                (str(key), str(value)) for key, value in credentials.server_side_parameters.items()
+            ),
         )
     raise UserError(
         f"target '{profile.target_name}' is of type {adapter_type}; the Python layer supports "

@@ -1,4 +1,4 @@
-"""Reading marts into pandas and writing result tables back, on DuckDB and PostgreSQL.
+"""Reading marts into pandas and writing result tables back, on DuckDB, PostgreSQL and Spark.
 
 Result tables are replaced atomically: every new table is first written completely under a
 staging name (``<table>__staged``) and committed; then one short transaction drops the old
@@ -13,8 +13,19 @@ one, never a half-written or missing one:
   old or the new catalog. Another *process* cannot read the file while it is being written at
   all: DuckDB allows one writing process and no readers beside it.
 
+A run that dies half-way (killed, or its PostgreSQL connection dropped) therefore leaves the
+previous tables in place; at most some ``__staged`` tables remain, and the next run replaces
+them. A dropped connection ends in one line saying so (a :class:`UserError`), not a traceback.
+* Spark: DDL is not transactional and there is no multi-table swap. Each new table is still
+  written completely under its staging name first (a failed write leaves the old tables
+  untouched); then, table by table, the old table is renamed aside, the staged one renamed in,
+  and the old one dropped. Between two renames (metadata operations, milliseconds) a reader
+  can find the table missing, and a failure during the swap can leave some tables from the new
+  run and the rest from the old one: rerun ``analyze`` to finish it.
+
 Identifiers are quoted by the drivers' own tools (``psycopg2.sql.Identifier`` and DuckDB's
-``ColumnExpression``), never by string formatting. Table and column comments come from the
+``ColumnExpression``; on Spark, backticks with embedded backticks doubled, as Spark's parser
+defines them), never by pasting names in unquoted. Table and column comments come from the
 dbt source descriptions, so DBeaver shows the same text as dbt docs.
 """
 
@@ -53,7 +64,14 @@ _POSTGRES_TYPES: dict[ColumnType, str] = {
     "integer": "bigint",
     "boolean": "boolean",
 }
+_SPARK_TYPES: dict[ColumnType, str] = {
+    "text": "string",
+    "float": "double",
+    "integer": "bigint",
+    "boolean": "boolean",
+}
 _POSTGRES_NUMERIC_OID = 1700
+PREVIOUS_SUFFIX = "__previous"
 
 
 @dataclass(frozen=True)
@@ -144,6 +162,10 @@ class Warehouse(ABC):
     @abstractmethod
     def close(self) -> None:
         """Close the connection."""
+
+    def connection_lost(self, error: BaseException) -> bool:
+        """True when `error` says the server or the connection to it went away."""
+        return False
 
     def require(self, relation: Relation) -> None:
         """A UserError unless the relation exists (the mart was built on this target)."""
@@ -393,6 +415,15 @@ class PostgresWarehouse(Warehouse):
                 "and rerun"
             ) from error
 
+    def connection_lost(self, error: BaseException) -> bool:
+        import psycopg2
+
+        # OperationalError: the server ended the session (restart, pg_terminate_backend) or
+        # the network dropped it; InterfaceError: the connection was already closed.
+        return isinstance(error, psycopg2.OperationalError | psycopg2.InterfaceError) and (
+            self._connection.closed != 0 or isinstance(error, psycopg2.InterfaceError)
+        )
+
     def _comment(self, cursor: Any, write: TableWrite) -> None:
         from psycopg2 import sql
 
@@ -417,6 +448,129 @@ class PostgresWarehouse(Warehouse):
         self._connection.close()
 
 
+class SparkWarehouse(Warehouse):
+    """Spark through a SparkSession configured like dbt's (method ``session``)."""
+
+    def __init__(self, target: WarehouseTarget) -> None:
+        from customer_behaviour.spark import start_session
+
+        self.target = target
+        if target.spark_method != "session":
+            raise UserError(
+                f"target '{target.target_name}' reaches Spark through {target.spark_method}; the "
+                "Python layer reads Spark with a SparkSession: run it with a profile output of "
+                "method `session` whose settings reach the same metastore (on a cluster: through "
+                "spark-submit, see the README's Spark section)"
+            )
+        from pyspark.sql import SparkSession
+
+        self._started_here = SparkSession.getActiveSession() is None
+        self._spark = start_session(target.spark_conf)
+
+    @staticmethod
+    def quote(*parts: str) -> str:
+        return ".".join("`" + part.replace("`", "``") + "`" for part in parts)
+
+    @staticmethod
+    def literal(text: str) -> str:
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    def _name(self, relation: Relation) -> str:
+        return self.quote(relation.schema, relation.name)
+
+    def exists(self, relation: Relation) -> bool:
+        if not self._spark.catalog.databaseExists(relation.schema):
+            return False
+        return bool(self._spark.catalog.tableExists(self._name(relation)))
+
+    def column_names(self, relation: Relation) -> list[str]:
+        self.require(relation)
+        return list(self._spark.table(self._name(relation)).columns)
+
+    def read(self, relation: Relation, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        from pyspark.sql import functions
+        from pyspark.sql.types import DecimalType
+
+        self.require(relation)
+        table = self._spark.table(self._name(relation))
+        if columns:
+            table = table.select(*[functions.col(self.quote(column)) for column in columns])
+        # Decimals as floats, as the other targets return them; timestamps arrive as naive
+        # datetimes in the session time zone (UTC, from the profile).
+        table = table.select(
+            *[
+                functions.col(self.quote(field.name)).cast("double").alias(field.name)
+                if isinstance(field.dataType, DecimalType)
+                else functions.col(self.quote(field.name))
+                for field in table.schema.fields
+            ]
+        )
+        return table.toPandas()
+
+    def replace_tables(self, writes: Sequence[TableWrite]) -> None:
+        from pyspark.sql.types import (
+            BooleanType,
+            DoubleType,
+            LongType,
+            StringType,
+            StructField,
+            StructType,
+        )
+
+        spark_types = {
+            "text": StringType(),
+            "float": DoubleType(),
+            "integer": LongType(),
+            "boolean": BooleanType(),
+        }
+        frames = [conform(write.frame, write.columns) for write in writes]  # fail before writing
+        for write, frame in zip(writes, frames, strict=True):
+            relation = write.table.relation
+            staged = _staging_relation(relation)
+            self._spark.sql(f"create database if not exists {self.quote(relation.schema)}")
+            self._spark.sql(f"drop table if exists {self._name(staged)}")
+            self._spark.sql(self._create_statement(staged, write))
+            schema = StructType(
+                [StructField(name, spark_types[kind], True) for name, kind in write.columns.items()]
+            )
+            rows = self._spark.createDataFrame(_python_rows(frame), schema=schema)
+            rows.write.insertInto(self._name(staged), overwrite=True)
+        for write in writes:
+            relation = write.table.relation
+            previous = Relation(relation.schema, relation.name + PREVIOUS_SUFFIX)
+            self._spark.sql(f"drop table if exists {self._name(previous)}")
+            if self.exists(relation):
+                self._spark.sql(
+                    f"alter table {self._name(relation)} rename to {self._name(previous)}"
+                )
+            self._spark.sql(
+                f"alter table {self._name(_staging_relation(relation))} "
+                f"rename to {self._name(relation)}"
+            )
+            self._spark.sql(f"drop table if exists {self._name(previous)}")
+
+    def _create_statement(self, staged: Relation, write: TableWrite) -> str:
+        """create table with the dbt descriptions as table and column comments."""
+        table = write.table
+        columns = []
+        for name, kind in write.columns.items():
+            column = f"{self.quote(name)} {_SPARK_TYPES[kind]}"
+            description = table.column_descriptions.get(name)
+            if description:
+                column += f" comment {self.literal(comment_text(description))}"
+            columns.append(column)
+        statement = f"create table {self._name(staged)} ({', '.join(columns)}) using parquet"
+        if table.description:
+            statement += f" comment {self.literal(comment_text(table.description))}"
+        return statement
+
+    def close(self) -> None:
+        # A session this warehouse started ends with it (and releases the Derby metastore);
+        # one that was already running (a test's, a notebook's) is left as it was.
+        if self._started_here:
+            self._spark.stop()
+
+
 @contextmanager
 def connect(target: WarehouseTarget) -> Iterator[Warehouse]:
     """Open the target's warehouse (a UserError when it is missing or unreachable)."""
@@ -425,9 +579,20 @@ def connect(target: WarehouseTarget) -> Iterator[Warehouse]:
         warehouse = DuckDBWarehouse(target)
     elif target.adapter_type == "postgres":
         warehouse = PostgresWarehouse(target)
+    elif target.adapter_type == "spark":
+        warehouse = SparkWarehouse(target)
     else:
         raise UserError(f"target '{target.target_name}' is of type {target.adapter_type}")
     try:
         yield warehouse
+    except Exception as error:
+        if not warehouse.connection_lost(error):
+            raise
+        message = " ".join(str(error).split())
+        raise UserError(
+            f"lost the connection to {warehouse.describe()} ({message}); result tables are "
+            "replaced all at once or not at all, so the previous ones are intact: check that "
+            "the server is up and run the command again"
+        ) from error
     finally:
         warehouse.close()
