@@ -468,6 +468,9 @@ def _load_postgres(
                         landing,
                     )
                 )
+                # Planner statistics now, not when autovacuum gets to it: the first build
+                # reads these tables right away.
+                cursor.execute(sql.SQL("analyze {}").format(raw_table))
     finally:
         connection.close()
     return counts
