@@ -203,7 +203,7 @@ def _check_records(path: Path, header: tuple[str, ...]) -> int:
                         "(PostgreSQL cannot store it in text)"
                     )
             if any('"' in value for value in fields):
-                stray = _stray_quote_field("".join(lines.record))
+                stray = _quote_problem_field("".join(lines.record))
                 if stray is not None:
                     # COPY would drop such a quote and DuckDB keep it: neither guess is safe.
                     raise UserError(
@@ -213,8 +213,10 @@ def _check_records(path: Path, header: tuple[str, ...]) -> int:
                     )
 
 
-def _stray_quote_field(text: str) -> int | None:
-    """Index of the first field of a record's text with a quote not at its start, if any."""
+def _quote_problem_field(text: str) -> int | None:
+    """Index of the first field of a record's text whose quoting is wrong, if any: a quote
+    inside a value that does not start with one, text after a closing quote, or a quote that
+    is never closed (the field it opens)."""
     field = 0
     quoted = False
     at_field_start = True
@@ -228,6 +230,8 @@ def _stray_quote_field(text: str) -> int | None:
                     position += 1
                 else:
                     quoted = False
+                    if text[position : position + 1] not in (",", "\r", "\n", ""):
+                        return field
             continue
         if char == '"':
             if not at_field_start:
@@ -238,39 +242,14 @@ def _stray_quote_field(text: str) -> int | None:
             at_field_start = True
             continue
         at_field_start = False
-    return None
+    return field if quoted else None
 
 
 def _quote_problem_column(path: Path, line_number: int, header: tuple[str, ...]) -> str:
-    """', column <name>' of the field whose quote starts the problem on that line, if known."""
+    """', column <name>' of the field whose quoting is wrong on that line, if known."""
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         text = next(itertools.islice(handle, line_number - 1, None), "")
-    field = 0
-    quoted = False
-    problem = None
-    at_field_start = True
-    position = 0
-    while position < len(text):
-        char = text[position]
-        position += 1
-        if quoted:
-            if char == '"':
-                if text[position : position + 1] == '"':
-                    position += 1
-                    continue
-                quoted = False
-                if text[position : position + 1] not in (",", "\r", "\n", ""):
-                    problem = field
-                    break
-            continue
-        if char == '"' and at_field_start:
-            quoted = True
-            problem = field
-        elif char == ",":
-            field += 1
-            at_field_start = True
-            continue
-        at_field_start = False
+    problem = _quote_problem_field(text)
     if problem is None or problem >= len(header):
         return ""
     return f", column {header[problem]!r}"
