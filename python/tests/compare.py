@@ -35,6 +35,22 @@ def _normalise(series: pd.Series) -> pd.Series:
     return series.astype(object).where(series.notna(), None)
 
 
+def values_equal(got: pd.Series, want: pd.Series, *, rtol: float, atol: float) -> np.ndarray:
+    """Row by row: floats within rtol/atol, timestamps exactly, anything else with ==;
+    missing equals missing."""
+    if pd.api.types.is_float_dtype(got) and pd.api.types.is_float_dtype(want):
+        return np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    if pd.api.types.is_datetime64_any_dtype(got) and pd.api.types.is_datetime64_any_dtype(want):
+        return ((got == want) | (got.isna() & want.isna())).to_numpy()
+    return np.array(
+        [
+            (pd.isna(a) and pd.isna(b)) if (a is None or b is None) else a == b
+            for a, b in zip(got, want, strict=True)
+        ],
+        dtype=bool,
+    )
+
+
 def assert_frames_match(
     actual: pd.DataFrame,
     expected: pd.DataFrame,
@@ -64,20 +80,9 @@ def assert_frames_match(
     merged = left.merge(right, on=key, suffixes=("_actual", "_expected"))
     problems = []
     for column in columns:
-        got, want = merged[f"{column}_actual"], merged[f"{column}_expected"]
-        if pd.api.types.is_float_dtype(got) and pd.api.types.is_float_dtype(want):
-            equal = np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
-        elif pd.api.types.is_datetime64_any_dtype(got) and pd.api.types.is_datetime64_any_dtype(
-            want
-        ):
-            equal = ((got == want) | (got.isna() & want.isna())).to_numpy()
-        else:
-            equal = np.array(
-                [
-                    (pd.isna(a) and pd.isna(b)) if (a is None or b is None) else a == b
-                    for a, b in zip(got, want, strict=True)
-                ]
-            )
+        equal = values_equal(
+            merged[f"{column}_actual"], merged[f"{column}_expected"], rtol=rtol, atol=atol
+        )
         if not equal.all():
             bad = merged.loc[~equal, key + [f"{column}_actual", f"{column}_expected"]]
             problems.append(f"{column}: {int((~equal).sum())} rows differ, e.g.\n{bad.head(5)}")

@@ -30,6 +30,7 @@ import pandas as pd
 import pytest
 
 from analytics_support import ANALYZE_OPTIONS, run_cli, run_cli_in_process
+from compare import values_equal
 from conftest import Build, base_env, run_dbt
 
 SPARK_TARGET = "spark"
@@ -221,14 +222,7 @@ def assert_same_table(spark: pd.DataFrame, duckdb: pd.DataFrame, label: str) -> 
     problems = []
     for name in columns:
         got, want = left[name], right[name]
-        if pd.api.types.is_float_dtype(got) and pd.api.types.is_float_dtype(want):
-            equal = np.isclose(got, want, rtol=RTOL, atol=ATOL, equal_nan=True)
-        elif pd.api.types.is_datetime64_any_dtype(got) and pd.api.types.is_datetime64_any_dtype(
-            want
-        ):
-            equal = ((got == want) | (got.isna() & want.isna())).to_numpy()
-        else:
-            equal = np.array([a == b for a, b in zip(got, want, strict=True)])
+        equal = values_equal(got, want, rtol=RTOL, atol=ATOL)
         if not equal.all():
             differing = pd.DataFrame({"spark": got[~equal], "duckdb": want[~equal]})
             problems.append(
