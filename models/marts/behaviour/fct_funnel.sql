@@ -45,26 +45,11 @@ segments as (
 ),
 
 steps_counted as (
-    select
-        segments.segment_type,
-        segments.segment_value,
-        funnel_steps.step_number,
-        funnel_steps.step_name,
-        cast(segments.segment_sessions as {{ dbt.type_bigint() }}) as segment_sessions,
-        cast(coalesce(sum(sessions_by_step_reached.n_sessions), 0) as {{ dbt.type_bigint() }})
-            as sessions
-    from segments
-    cross join funnel_steps
-    left join sessions_by_step_reached
-        on segments.segment_type = sessions_by_step_reached.segment_type
-            and segments.segment_value = sessions_by_step_reached.segment_value
-            and funnel_steps.step_number <= sessions_by_step_reached.funnel_step_reached
-    group by
-        segments.segment_type,
-        segments.segment_value,
-        funnel_steps.step_number,
-        funnel_steps.step_name,
-        segments.segment_sessions
+    {{ funnel_steps_counted(
+        'segments', 'sessions_by_step_reached', ['segment_type', 'segment_value'],
+        total_column='segment_sessions', reached_count_column='n_sessions',
+        count_column='sessions'
+    ) }}
 ),
 
 final as (

@@ -101,26 +101,11 @@ segments as (
 ),
 
 steps_counted as (
-    select
-        segments.segment_type,
-        segments.segment_value,
-        funnel_steps.step_number,
-        funnel_steps.step_name,
-        cast(segments.segment_customers as {{ dbt.type_bigint() }}) as segment_customers,
-        cast(coalesce(sum(customers_by_step_reached.n_customers), 0) as {{ dbt.type_bigint() }})
-            as customers
-    from segments
-    cross join funnel_steps
-    left join customers_by_step_reached
-        on segments.segment_type = customers_by_step_reached.segment_type
-            and segments.segment_value = customers_by_step_reached.segment_value
-            and funnel_steps.step_number <= customers_by_step_reached.funnel_step_reached
-    group by
-        segments.segment_type,
-        segments.segment_value,
-        funnel_steps.step_number,
-        funnel_steps.step_name,
-        segments.segment_customers
+    {{ funnel_steps_counted(
+        'segments', 'customers_by_step_reached', ['segment_type', 'segment_value'],
+        total_column='segment_customers', reached_count_column='n_customers',
+        count_column='customers'
+    ) }}
 ),
 
 final as (

@@ -30,23 +30,11 @@ days as (
 ),
 
 steps_counted as (
-    select
-        days.session_date,
-        funnel_steps.step_number,
-        funnel_steps.step_name,
-        cast(days.day_sessions as {{ dbt.type_bigint() }}) as day_sessions,
-        cast(coalesce(sum(sessions_by_step_reached.n_sessions), 0) as {{ dbt.type_bigint() }})
-            as sessions
-    from days
-    cross join funnel_steps
-    left join sessions_by_step_reached
-        on days.session_date = sessions_by_step_reached.session_date
-            and funnel_steps.step_number <= sessions_by_step_reached.funnel_step_reached
-    group by
-        days.session_date,
-        funnel_steps.step_number,
-        funnel_steps.step_name,
-        days.day_sessions
+    {{ funnel_steps_counted(
+        'days', 'sessions_by_step_reached', ['session_date'],
+        total_column='day_sessions', reached_count_column='n_sessions',
+        count_column='sessions'
+    ) }}
 ),
 
 final as (
