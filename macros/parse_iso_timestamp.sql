@@ -37,6 +37,18 @@
     cast({{ expression }} as {{ dbt.type_int() }})
 {%- endmacro %}
 
+{#- Days in the month of the Gregorian calendar, from integer expressions. #}
+{% macro _iso_days_in_month(year, month) -%}
+    (
+        case
+            when {{ month }} in (4, 6, 9, 11) then 30
+            when {{ month }} <> 2 then 31
+            when ({{ year }} % 4 = 0 and {{ year }} % 100 <> 0) or {{ year }} % 400 = 0 then 29
+            else 28
+        end
+    )
+{%- endmacro %}
+
 {#-
     Only called once the text matches iso_timestamp_pattern(), so every
     substring cast below is of digits. CASE (not AND/OR) guards each cast,
@@ -51,14 +63,7 @@
     (
         {{ year }} between 1900 and 2199
         and {{ month }} between 1 and 12
-        and {{ day }} between 1 and (
-            case
-                when {{ month }} in (4, 6, 9, 11) then 30
-                when {{ month }} <> 2 then 31
-                when ({{ year }} % 4 = 0 and {{ year }} % 100 <> 0) or {{ year }} % 400 = 0 then 29
-                else 28
-            end
-        )
+        and {{ day }} between 1 and {{ _iso_days_in_month(year, month) }}
         and (case
             when length({{ local }}) < 13 then true
             else {{ _iso_int('substr(' ~ local ~ ', 12, 2)') }} <= 23
@@ -135,14 +140,7 @@
         when not coalesce({{ regex_full_match(text, iso_timestamp_strict_pattern()) }}, false) then null
         when {{ year }} not between 1900 and 2199 then null
         when {{ month }} not between 1 and 12 then null
-        when {{ day }} not between 1 and (
-            case
-                when {{ month }} in (4, 6, 9, 11) then 30
-                when {{ month }} <> 2 then 31
-                when ({{ year }} % 4 = 0 and {{ year }} % 100 <> 0) or {{ year }} % 400 = 0 then 29
-                else 28
-            end
-        ) then null
+        when {{ day }} not between 1 and {{ _iso_days_in_month(year, month) }} then null
         when length({{ text }}) > 16 and {{ text }} ~ '[+-][0-9]{2}:?[0-9]{2}$'
             then cast({{ text }} as timestamptz) at time zone 'UTC'
         else cast({{ text }} as timestamp)
