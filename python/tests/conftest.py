@@ -110,6 +110,16 @@ def base_env(tmp: Path, target: str) -> dict[str, str]:
     return env
 
 
+def private_build(tmp: Path, target: str, name: str) -> Build:
+    """A warehouse of its own for one test module: a DuckDB file under `tmp`, or the PostgreSQL
+    database `<test database>_<name>`, dropped and created empty."""
+    env = base_env(tmp, target)
+    if target == "postgres":
+        env["PGDATABASE"] = f"{TEST_DATABASE}_{name}"
+        recreate_postgres_database(env["PGDATABASE"])
+    return Build(target=target, env=env, duckdb_path=tmp / "warehouse.duckdb")
+
+
 def recreate_postgres_database(name: str) -> None:
     """Drop and create the test database, or skip (fail under CI) without a server."""
     import psycopg2

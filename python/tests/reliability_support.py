@@ -16,7 +16,11 @@ import pytest
 from analytics_support import run_cli
 from bad_input_cases import plant
 from checksums import Snapshot, snapshot
-from conftest import TEST_DATABASE, Build, base_env, recreate_postgres_database, run_dbt
+from conftest import (
+    Build,
+    private_build,
+    run_dbt,
+)
 
 BASE_SESSIONS = 300
 BASE_SEED = 7
@@ -61,11 +65,7 @@ def run_pipeline(build: Build) -> None:
 
 
 def planted_build(tmp: Path, target: str) -> PlantedBuild:
-    env = base_env(tmp, target)
-    if target == "postgres":
-        env["PGDATABASE"] = f"{TEST_DATABASE}_planted"
-        recreate_postgres_database(env["PGDATABASE"])
-    build = Build(target=target, env=env, duckdb_path=tmp / "warehouse.duckdb")
+    build = private_build(tmp, target, "planted")
     base = generate_base(tmp / "base")
     folders = [tmp / "batch1", tmp / "batch2"]
     counts = [plant(base, folder, batch) for batch, folder in enumerate(folders, start=1)]

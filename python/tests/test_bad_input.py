@@ -35,10 +35,8 @@ from checksums import snapshot
 from conftest import (
     PROJECT_DIR,
     TARGETS,
-    TEST_DATABASE,
     Build,
-    base_env,
-    recreate_postgres_database,
+    private_build,
 )
 from customer_behaviour.contract import TABLE_COLUMNS
 from reliability_support import generate_base
@@ -69,11 +67,7 @@ def loader_build(
     """An empty warehouse of each target; `raw` says what its raw schema holds (None: unknown)."""
     target = request.param
     tmp = tmp_path_factory.mktemp(f"bad_files_{target}")
-    env = base_env(tmp, target)
-    if target == "postgres":
-        env["PGDATABASE"] = f"{TEST_DATABASE}_bad_files"
-        recreate_postgres_database(env["PGDATABASE"])
-    return {"build": Build(target=target, env=env, duckdb_path=tmp / "warehouse.duckdb")}
+    return {"build": private_build(tmp, target, "bad_files")}
 
 
 def _records(path: Path) -> int:

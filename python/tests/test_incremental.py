@@ -26,7 +26,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import TARGETS, TEST_DATABASE, Build, base_env, recreate_postgres_database, run_dbt
+from conftest import (
+    TARGETS,
+    Build,
+    private_build,
+    run_dbt,
+)
 from customer_behaviour.contract import TABLE_COLUMNS
 
 SESSIONS = 1_500
@@ -138,10 +143,7 @@ def incremental_build(
     """Loads the four deliveries one after another, `dbt run` after each."""
     target = request.param
     tmp = tmp_path_factory.mktemp(f"incremental_{target}")
-    env = base_env(tmp, target)
-    if target == "postgres":
-        env["PGDATABASE"] = f"{TEST_DATABASE}_incremental"
-        recreate_postgres_database(env["PGDATABASE"])
+    env = private_build(tmp, target, "incremental").env
     data = tmp / "generated"
     _cli(
         env,

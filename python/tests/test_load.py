@@ -16,6 +16,7 @@ from conftest import (
     TEST_DATABASE,
     Build,
     base_env,
+    private_build,
     recreate_postgres_database,
     run_dbt,
 )
@@ -183,16 +184,13 @@ def test_loading_gives_the_same_marts_as_seeding(
     build: Build, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     tmp = tmp_path_factory.mktemp(f"loaded_{build.target}")
-    env = base_env(tmp, build.target)
-    if build.target == "postgres":
-        env["PGDATABASE"] = f"{TEST_DATABASE}_loaded"
-        recreate_postgres_database(env["PGDATABASE"])
+    loaded = private_build(tmp, build.target, "loaded")
+    env = loaded.env
     result = _cli(env, "load", "--data", str(SEEDS_DIR), "--target", build.target, "--quiet")
     assert result.returncode == 0, result.stderr
     run_dbt(
         env, "run", "--target", build.target, "--vars", "{customer_behaviour__use_seeds: false}"
     )
-    loaded = Build(target=build.target, env=env, duckdb_path=tmp / "warehouse.duckdb")
     tables = _table_names(build)
     assert "fct_sessions" in tables and _table_names(loaded) == tables
     for table in tables:
