@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs once when the PostgreSQL container initialises its volume: the
 # read-only role DBeaver users connect with. `make run` re-applies the grants
-# on every build (macros/setup_access_roles.sql), so this only has to create it.
+# on every build (macros/operations/setup_access_roles.sql), so this only has to create it.
 set -euo pipefail
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
     -v role="reporting" -v password="${CUSTOMER_BEHAVIOUR_REPORTING_PASSWORD:-}" <<'SQL'

@@ -4,7 +4,7 @@
     position; sessions without accepted events have no rows. Paths, Markov
     transitions and the step matrix all read these steps.
 
-    Incremental by session (macros/incremental_sessions.sql).
+    Incremental by session (macros/incremental/).
 -#}
 {{ config(
     materialized=session_materialization(),

@@ -2,7 +2,7 @@
     Every staged event row with its final rejection_reason: the staging
     reason, else 'unknown_session' when its session is not an accepted
     session. Downstream models read `where is_accepted`. Incremental by
-    session (macros/incremental_sessions.sql).
+    session (macros/incremental/).
 -#}
 {{ config(
     materialized=session_materialization(),

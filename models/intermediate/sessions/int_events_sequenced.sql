@@ -3,7 +3,7 @@
     events by (event_at, event_id), and step_label is what paths show (the
     page for a page_view with a page, else the event type).
 
-    Incremental by session (macros/incremental_sessions.sql).
+    Incremental by session (macros/incremental/).
 -#}
 {{ config(
     materialized=session_materialization(),

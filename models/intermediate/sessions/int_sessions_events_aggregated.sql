@@ -3,7 +3,7 @@
     event time. "Other" events are any type outside the four standard funnel
     event types (page_view, add_to_cart, checkout, purchase).
 
-    Incremental by session (macros/incremental_sessions.sql).
+    Incremental by session (macros/incremental/).
 -#}
 {{ config(
     materialized=session_materialization(),

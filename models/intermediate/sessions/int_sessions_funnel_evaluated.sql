@@ -3,7 +3,7 @@
     moment each ordered step was first reached (see the ordered_funnel_ctes
     macro and the `funnel` doc block).
 
-    Incremental by session (macros/incremental_sessions.sql).
+    Incremental by session (macros/incremental/).
 -#}
 {{ config(
     materialized=session_materialization(),

@@ -2,7 +2,7 @@
     One row per accepted session with everything fct_sessions shows except
     purchase_style (which compares each session with medians over all
     sessions, so fct_sessions adds it on every run). Incremental by session
-    (macros/incremental_sessions.sql): the changed sessions include every
+    (macros/incremental/): the changed sessions include every
     session of a customer with a changed session, so session_number is
     recounted over all of the customer's sessions.
 -#}

@@ -4,7 +4,7 @@
     duplicate rules of docs/data_contract.md. References to sessions are
     checked later, in int_events_validated (staging has no joins).
 
-    Incremental (see macros/incremental_sessions.sql): a run restages the
+    Incremental (see macros/incremental/): a run restages the
     raw rows of the changed sessions, together with every raw row sharing an
     event_id with them, because the duplicate rules compare all rows of an
     event_id; it keeps the rows of the changed sessions.

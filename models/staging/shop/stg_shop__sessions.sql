@@ -3,7 +3,7 @@
     (NULL = accepted). Unknown device, traffic source or country become
     'unknown'; an empty customer_id is an anonymous visitor.
 
-    Incremental (see macros/incremental_sessions.sql): a run restages the
+    Incremental (see macros/incremental/): a run restages the
     raw rows of the changed sessions; the duplicate rules compare rows of one
     session_id, so they are all there.
 -#}

@@ -13,6 +13,10 @@
 
     Argument: the name of a column (or expression) already cleaned with
     clean_text().
+
+    Dispatched (default__, duckdb__, postgres__ below). The helpers used by
+    this macro alone stay in its file: iso_timestamp_pattern,
+    iso_timestamp_strict_pattern and the private _iso_* macros.
 -#}
 {% macro iso_timestamp_pattern() -%}
     [0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,6})?)?([Zz]|[+-][0-9]{2}:?[0-9]{2})?)?
