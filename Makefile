@@ -2,6 +2,7 @@
 #   make run                  build everything on DuckDB (no server needed)
 #   make run TARGET=postgres  the same on PostgreSQL (docker compose up -d first)
 #   make run TARGET=spark     the same on a local Apache Spark (installs the spark extra; Java 17+)
+#   make unit                 the tests that need no build or database (under a minute)
 #   make test                 lint + both builds + pytest
 # `make help` lists every target.
 
@@ -42,7 +43,7 @@ export DO_NOT_TRACK := 1
 DBT := $(BIN)/dbt
 CLI := $(BIN)/customer-behaviour
 
-.PHONY: help install run build load analyze report bench bench-baskets where conventions test lint format pytest docs sample constraints clean
+.PHONY: help install run build load analyze report bench bench-baskets where conventions test lint format pytest unit docs sample constraints clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -105,6 +106,9 @@ format: install  ## apply sqlfluff and ruff fixes
 
 pytest: install  ## pytest: builds on DuckDB and PostgreSQL (and Spark, with the spark extra) and checks the marts
 	$(BIN)/pytest
+
+unit: install  ## the tests that need no build or database, in under a minute (python/tests/README.md)
+	$(BIN)/pytest -m "not warehouse"
 
 conventions: install  ## the conventions gate: docs, primary-key tests, naming, layering (dbt-bouncer)
 	CUSTOMER_BEHAVIOUR_DUCKDB_PATH=target/conventions.duckdb \

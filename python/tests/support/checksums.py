@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from conftest import Build
+from support.build import Build
 
 MASK = (1 << 64) - 1
 TRANSIENT_SUFFIXES = ("__dbt_tmp", "__dbt_backup", "__staged")

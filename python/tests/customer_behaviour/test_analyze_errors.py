@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics_support import assert_clean_error, minimal_manifest, run_cli, run_cli_in_process
-from conftest import Build, base_env
+from support.analytics import assert_clean_error, minimal_manifest, run_cli, run_cli_in_process
+from support.build import Build, base_env
 
 Capture = pytest.CaptureFixture[str]
 

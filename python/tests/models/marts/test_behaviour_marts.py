@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import reference
-import reference_behaviour as rb
-from compare import assert_frames_match
-from conftest import Build
 from customer_behaviour.markov import removal_effects
+from support import reference
+from support import reference_behaviour as rb
+from support.build import Build
+from support.compare import assert_frames_match
 
 # Ratios are doubles on both targets; allow for summation order only.
 RTOL = 1e-9

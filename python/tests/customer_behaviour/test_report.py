@@ -13,10 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics_support import assert_clean_error, run_cli
-from conftest import Build, base_env
 from customer_behaviour.report import ANALYTICS_READ, MARTS_READ, SECTION_TITLES, SECTIONS
-from report_support import BuiltReport, built_report_fixture, numbers, parse_report  # noqa: F401
+from support.analytics import assert_clean_error, run_cli
+from support.build import Build, base_env
+from support.report import BuiltReport, numbers, parse_report
 
 SECTIONS_WITHOUT_CHARTS = {"next-steps"}
 FUNNEL_STEPS = ["page_view", "add_to_cart", "checkout", "purchase"]

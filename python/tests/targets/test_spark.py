@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics_support import ANALYZE_OPTIONS, run_cli, run_cli_in_process
-from compare import values_equal
-from conftest import Build, base_env, run_dbt
+from support.analytics import ANALYZE_OPTIONS, run_cli, run_cli_in_process
+from support.build import Build, base_env, run_dbt
+from support.compare import values_equal
+
+pytestmark = [pytest.mark.warehouse, pytest.mark.spark]
 
 SPARK_TARGET = "spark"
 RTOL = 1e-9
@@ -286,7 +288,7 @@ def test_report_from_spark_says_what_the_duckdb_report_says(
     sections, charts and texts as the report of the DuckDB build. Texts are compared as bags of
     words (every number must match): the report lists groups (association levels, regression
     terms) in the order the warehouse returns rows, which is not the same on the two engines."""
-    from report_support import parse_report
+    from support.report import parse_report
 
     reports = {}
     for target, env in (("spark", spark_analyzed.env), ("duckdb", duckdb_analyzed.env)):

@@ -1,5 +1,6 @@
 """The planted build: a small generated shop plus every planted odd row, loaded in two batches
-and run through the pipeline twice (``make run USE_SEEDS=false`` without the report).
+and run through the pipeline twice (``make run USE_SEEDS=false`` without the report). A pytest
+plugin (python/tests/conftest.py) for its fixture ``planted_builds``.
 
 The bad-input tests check its outcomes, the idempotency test compares its two runs, and the
 crash tests start from a copy of its PostgreSQL database.
@@ -8,19 +9,16 @@ crash tests start from a copy of its PostgreSQL database.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from analytics_support import run_cli
-from bad_input_cases import plant
-from checksums import Snapshot, snapshot
-from conftest import (
-    Build,
-    private_build,
-    run_dbt,
-)
+from support.analytics import run_cli
+from support.bad_input_cases import plant
+from support.build import Build, private_build, run_dbt
+from support.checksums import Snapshot, snapshot
 
 BASE_SESSIONS = 300
 BASE_SEED = 7
@@ -77,3 +75,16 @@ def planted_build(tmp: Path, target: str) -> PlantedBuild:
         run_pipeline(build)
         planted.runs.append(snapshot(build, RUN_SCHEMAS))
     return planted
+
+
+@pytest.fixture(scope="session")
+def planted_builds(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], PlantedBuild]:
+    """target -> the planted build, made once per target."""
+    made: dict[str, PlantedBuild] = {}
+
+    def get(target: str) -> PlantedBuild:
+        if target not in made:
+            made[target] = planted_build(tmp_path_factory.mktemp(f"planted_{target}"), target)
+        return made[target]
+
+    return get

@@ -30,10 +30,12 @@ from typing import Any
 
 import pytest
 
-from analytics_support import assert_clean_error
-from checksums import Snapshot, differences, snapshot, transient_tables
-from conftest import TEST_DATABASE, Build, _pg_params, dbt_executable
-from reliability_support import NEW_DATA_SEED, NO_SEEDS, RUN_SCHEMAS, generate_base, load
+from support.analytics import assert_clean_error
+from support.build import TEST_DATABASE, Build, dbt_executable, pg_params
+from support.checksums import Snapshot, differences, snapshot, transient_tables
+from support.reliability import NEW_DATA_SEED, NO_SEEDS, RUN_SCHEMAS, generate_base, load
+
+pytestmark = [pytest.mark.warehouse, pytest.mark.postgres]
 
 TABLE_SCHEMAS = ("marts", "intermediate", "analytics")
 """Every schema of tables the pipeline builds (raw is the input, staging holds views)."""
@@ -44,7 +46,7 @@ WAIT_SECONDS = 600
 def _admin() -> Any:
     import psycopg2
 
-    connection = psycopg2.connect(**_pg_params(os.environ.get("PGDATABASE", "postgres")))
+    connection = psycopg2.connect(**pg_params(os.environ.get("PGDATABASE", "postgres")))
     connection.autocommit = True
     return connection
 
@@ -170,7 +172,7 @@ def _lock_held(build: Build, setup: str, statement: str) -> Iterator[Any]:
     """A session that commits `setup`, then runs `statement` and keeps its transaction open."""
     import psycopg2
 
-    connection = psycopg2.connect(**_pg_params(build.env["PGDATABASE"]))
+    connection = psycopg2.connect(**pg_params(build.env["PGDATABASE"]))
     try:
         with connection.cursor() as cursor:
             if setup:

@@ -9,7 +9,8 @@ import math
 import pandas as pd
 import pytest
 
-from conftest import PROJECT_DIR, Build
+from support.build import Build
+from support.paths import PROJECT_DIR
 
 ANALYSES = {
     "biggest_drop_off_by_segment",

@@ -1,5 +1,5 @@
 """Helpers for the report and browser tests: build the report as a user would, read its HTML,
-and find a headless Chromium. Test modules import ``built_report_fixture`` to use the fixture
+and find a headless Chromium. A pytest plugin (python/tests/conftest.py) for the fixture
 ``built_report``."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from analytics_support import ANALYZE_OPTIONS, run_cli
-from conftest import PROJECT_DIR, Build
+from support.analytics import ANALYZE_OPTIONS, run_cli
+from support.build import Build
+from support.paths import PROJECT_DIR
 
 SCREENSHOT_DIR = PROJECT_DIR / "reports" / "screenshots"
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

@@ -11,8 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import (
-    SEEDS_DIR,
+from customer_behaviour.contract import TABLE_COLUMNS
+from customer_behaviour.errors import UserError
+from customer_behaviour.load import check_folder, load_folder
+from customer_behaviour.profile import WarehouseTarget
+from support.build import (
     TEST_DATABASE,
     Build,
     base_env,
@@ -20,10 +23,7 @@ from conftest import (
     recreate_postgres_database,
     run_dbt,
 )
-from customer_behaviour.contract import TABLE_COLUMNS
-from customer_behaviour.errors import UserError
-from customer_behaviour.load import check_folder, load_folder
-from customer_behaviour.profile import WarehouseTarget
+from support.paths import SEEDS_DIR
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -138,6 +138,7 @@ def _raw_counts(target: WarehouseTarget) -> dict[str, int]:
         return counts
 
 
+@pytest.mark.warehouse
 def test_bad_row_rolls_back_the_whole_load(
     empty_target: WarehouseTarget, sample_copy: Path
 ) -> None:
@@ -152,6 +153,7 @@ def test_bad_row_rolls_back_the_whole_load(
     assert _raw_counts(empty_target) == first
 
 
+@pytest.mark.warehouse
 def test_append_adds_rows(empty_target: WarehouseTarget, sample_copy: Path) -> None:
     first = load_folder(empty_target, sample_copy, progress=False, log=lambda _: None)
     load_folder(empty_target, sample_copy, mode="append", progress=False, log=lambda _: None)

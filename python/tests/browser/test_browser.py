@@ -22,17 +22,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import Build
 from customer_behaviour.report import SECTION_TITLES
-from report_support import (  # noqa: F401
+from support.build import Build
+from support.report import (
     SCREENSHOT_DIR,
     BuiltReport,
-    built_report_fixture,
     console_messages,
     parse_report,
     require_chromium,
     run_chromium,
 )
+
+pytestmark = pytest.mark.browser
 
 MODEL = "model.customer_behaviour.fct_sessions"
 RENDER_BUDGET_MS = "15000"

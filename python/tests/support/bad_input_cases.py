@@ -11,8 +11,8 @@ Two kinds of case:
   kept with the expected value, or quarantined in ``marts.dq_rejected_rows`` with the expected
   reason; never lost.
 
-``python/tests/test_bad_input.py`` runs every case on DuckDB and PostgreSQL. The README's
-"Reliability" section holds :func:`readme_counts`, and a test keeps the two equal.
+``python/tests/reliability/test_bad_input.py`` runs every case on DuckDB and PostgreSQL. The
+README's "Reliability" section holds :func:`readme_counts`, and a test keeps the two equal.
 """
 
 from __future__ import annotations

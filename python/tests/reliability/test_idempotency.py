@@ -1,6 +1,6 @@
 """Running the pipeline twice in a row leaves every mart and analytics table identical.
 
-The planted build (reliability_support) runs `dbt build` + `customer-behaviour analyze` twice
+The planted build (support.reliability) runs `dbt build` + `customer-behaviour analyze` twice
 on the same raw data, on each target; every table of schemas marts and analytics (listed from
 the database) must have the same rows and order-independent checksum after both runs.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from checksums import differences
-from conftest import TARGETS
-from reliability_support import RUN_SCHEMAS
+from support.build import TARGETS
+from support.checksums import differences
+from support.reliability import RUN_SCHEMAS
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -10,10 +10,9 @@ import json
 import pandas as pd
 import pytest
 
-import reference
-import reference_customers
-from compare import assert_frames_match
-from conftest import Build
+from support import reference, reference_customers
+from support.build import Build
+from support.compare import assert_frames_match
 
 
 @pytest.fixture(scope="module")

@@ -26,13 +26,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import (
-    TARGETS,
-    Build,
-    private_build,
-    run_dbt,
-)
 from customer_behaviour.contract import TABLE_COLUMNS
+from support.build import TARGETS, Build, private_build, run_dbt
+
+pytestmark = pytest.mark.warehouse
 
 SESSIONS = 1_500
 DAYS = 6

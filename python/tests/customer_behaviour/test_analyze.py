@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics_support import ANALYZE_OPTIONS, run_cli
-from conftest import Build
 from customer_behaviour import analyze
 from customer_behaviour.manifest import Manifest, load_manifest
+from support.analytics import ANALYZE_OPTIONS, run_cli
+from support.build import Build
 
 SAMPLE_CONFIG = {"n_sessions": 10_000, "seed": 42, "defect_rate": 0.005}
 MIN_SUPPORT = float(ANALYZE_OPTIONS[1])

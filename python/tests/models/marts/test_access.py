@@ -8,7 +8,7 @@ import os
 import psycopg2
 import pytest
 
-from conftest import Build
+from support.build import Build
 
 REPORTING_ROLE = "reporting"
 

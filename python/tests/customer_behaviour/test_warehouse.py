@@ -18,10 +18,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from conftest import Build
 from customer_behaviour.manifest import Relation, SourceTable
 from customer_behaviour.profile import WarehouseTarget, load_target
 from customer_behaviour.warehouse import Columns, TableWrite, Warehouse, connect
+from support.build import Build
 
 SCHEMA = "writeback_test"
 PROBE_ROWS = 5_000

@@ -1,4 +1,4 @@
-"""The bad-input suite (python/tests/bad_input_cases.py) on DuckDB and PostgreSQL.
+"""The bad-input suite (python/tests/support/bad_input_cases.py) on DuckDB and PostgreSQL.
 
 Malformed files: `customer-behaviour load` exits 2 with one line naming the file, the line
 and the column, and raw is left exactly as it was; awkward but valid files load every record.
@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics_support import run_cli_in_process
-from bad_input_cases import (
+from customer_behaviour.contract import TABLE_COLUMNS
+from support.analytics import run_cli_in_process
+from support.bad_input_cases import (
     BOM_TABLE,
     CRLF_TABLE,
     ENORMOUS,
@@ -31,15 +32,10 @@ from bad_input_cases import (
     first_key,
     readme_counts,
 )
-from checksums import snapshot
-from conftest import (
-    PROJECT_DIR,
-    TARGETS,
-    Build,
-    private_build,
-)
-from customer_behaviour.contract import TABLE_COLUMNS
-from reliability_support import generate_base
+from support.build import TARGETS, Build, private_build
+from support.checksums import snapshot
+from support.paths import PROJECT_DIR
+from support.reliability import generate_base
 
 ACCEPTED_RELATIONS = {
     "customers": "staging.stg_shop__customers",
@@ -75,6 +71,7 @@ def _records(path: Path) -> int:
         return sum(1 for _ in csv.reader(handle)) - 1
 
 
+@pytest.mark.warehouse
 @pytest.mark.parametrize("case", FILE_CASES, ids=[case.name for case in FILE_CASES])
 def test_malformed_file(
     case: FileCase,

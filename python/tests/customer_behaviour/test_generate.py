@@ -26,8 +26,9 @@ from customer_behaviour.generate import (
     generate_to_folder,
     planted_pairs,
 )
+from support.paths import PROJECT_DIR
 
-CONTRACT = Path(__file__).resolve().parents[2] / "docs" / "data_contract.md"
+CONTRACT = PROJECT_DIR / "docs" / "data_contract.md"
 FUNNEL = ["page_view", "add_to_cart", "checkout", "purchase"]
 CLEAN = GeneratorConfig(n_sessions=5_000, seed=7)
 DEFECTIVE = GeneratorConfig(n_sessions=3_000, seed=11, defect_rate=0.02)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-import reference
-from compare import assert_frames_match
-from conftest import SEEDS_DIR, Build
+from support import reference
+from support.build import Build
+from support.compare import assert_frames_match
+from support.paths import SEEDS_DIR
 
 
 def test_fct_sessions_matches_pandas(build: Build, staged_reference) -> None:

@@ -17,7 +17,8 @@ import pytest
 import yaml
 from jinja2 import nodes
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from support.paths import PROJECT_DIR
+
 MACROS_DIR = PROJECT_DIR / "macros"
 # Adapters a macro of ours is dispatched to; `<adapter>__<macro>` stays in `<macro>.sql`.
 DISPATCH_PREFIXES = ("default", "postgres", "duckdb", "spark")

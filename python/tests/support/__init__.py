@@ -1,0 +1,1 @@
+"""Helpers of the test suite: builds, the pandas reference, comparisons, cases."""
