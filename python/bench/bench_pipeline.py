@@ -13,7 +13,7 @@ PostgreSQL: database ``customer_behaviour_bench`` on the server the libpq variab
 6. append the new day (``load --append``) and run ``dbt run`` again (incremental);
 7. rows per table, the budgets, and the whole record as JSON.
 
-Budgets (README "Scale"): full build <= 4x the floor; incremental run <= 10% of the full
+Budgets (docs/scale.md): full build <= 4x the floor; incremental run <= 10% of the full
 build; Python layer <= 60 s and <= 4 GB; generator <= 60 s. Peak memory is the peak
 resident set of the step's own process tree (os.wait4); PostgreSQL's server processes are
 not counted.

@@ -460,7 +460,7 @@ class SparkWarehouse(Warehouse):
                 f"target '{target.target_name}' reaches Spark through {target.spark_method}; the "
                 "Python layer reads Spark with a SparkSession: run it with a profile output of "
                 "method `session` whose settings reach the same metastore (on a cluster: through "
-                "spark-submit, see the README's Spark section)"
+                "spark-submit, see docs/spark.md)"
             )
         from pyspark.sql import SparkSession
 

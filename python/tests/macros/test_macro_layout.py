@@ -3,7 +3,7 @@
 Read from the sources (no dbt run): every file holds the macro it is named after, plus only
 that macro's dispatched implementations and helpers nothing else calls; every other macro is
 described, with each argument, in its folder's `_<folder>__macros.yml`; and every
-`macros/...sql` path the docs and models mention exists.
+`macros/...` path the models and configs mention exists.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ MACROS_DIR = PROJECT_DIR / "macros"
 DISPATCH_PREFIXES = ("default", "postgres", "duckdb", "spark")
 # Where a macro can be called from, besides macros/.
 CALLER_PATHS = ("models", "tests", "analyses", "dbt_project.yml")
+TEXT_SUFFIXES = {".sql", ".yml", ".md", ".py", ".sh"}
 
 
 @dataclass(frozen=True)
@@ -126,17 +127,19 @@ def test_a_folder_describes_each_of_its_macros_and_arguments(folder: Path) -> No
         assert sorted(set(documented) - set(macro.arguments)) == [], f"{name}: unknown arguments"
 
 
-def test_every_macro_path_the_docs_and_models_name_exists() -> None:
-    texts = [PROJECT_DIR / "README.md", PROJECT_DIR / "dbt_project.yml"]
-    texts += sorted((PROJECT_DIR / "docs").rglob("*.md"))
-    texts += sorted((PROJECT_DIR / "models").rglob("*.sql"))
-    texts += sorted((PROJECT_DIR / "models").rglob("*.yml"))
-    texts += sorted((PROJECT_DIR / "docker").rglob("*"))
+def test_every_macro_path_the_project_files_name_exists() -> None:
+    """In models, configs and scripts (python/tests/docs checks the README and docs/)."""
+    texts = [PROJECT_DIR / name for name in ("dbt_project.yml", "dbt-bouncer.yml", ".sqlfluff")]
+    for folder in ("models", "macros", "docker", "python/src"):
+        texts += sorted(
+            path for path in (PROJECT_DIR / folder).rglob("*") if path.suffix in TEXT_SUFFIXES
+        )
     named = {
         (str(path.relative_to(PROJECT_DIR)), mention)
         for path in texts
-        if path.is_file()
-        for mention in re.findall(r"\bmacros/[\w/]*\w(?:\.sql)?", path.read_text(encoding="utf-8"))
+        for mention in re.findall(
+            r"(?<![\w./])macros/[\w/]*\w(?:\.sql)?", path.read_text(encoding="utf-8")
+        )
     }
     missing = sorted(pair for pair in named if not (PROJECT_DIR / pair[1]).exists())
     assert missing == [], f"references to macro files that do not exist: {missing}"

@@ -29,8 +29,8 @@ from support.bad_input_cases import (
     ROW_CASES,
     FileCase,
     RowCase,
+    documented_counts,
     first_key,
-    readme_counts,
 )
 from support.build import TARGETS, Build, private_build
 from support.checksums import snapshot
@@ -283,8 +283,8 @@ def test_header_only_files_append_nothing(planted) -> None:
         assert f"{table}:            0 rows appended" in output, output
 
 
-def test_readme_states_the_counts_of_the_case_tables() -> None:
-    readme = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
-    assert readme_counts() in readme, (
-        "README.md's Reliability section must hold these counts:\n" + readme_counts()
+def test_the_reliability_doc_states_the_counts_of_the_case_tables() -> None:
+    document = (PROJECT_DIR / "docs" / "reliability.md").read_text(encoding="utf-8")
+    assert documented_counts() in document, (
+        "docs/reliability.md must hold these counts:\n" + documented_counts()
     )

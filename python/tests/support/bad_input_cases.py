@@ -11,8 +11,8 @@ Two kinds of case:
   kept with the expected value, or quarantined in ``marts.dq_rejected_rows`` with the expected
   reason; never lost.
 
-``python/tests/reliability/test_bad_input.py`` runs every case on DuckDB and PostgreSQL. The
-README's "Reliability" section holds :func:`readme_counts`, and a test keeps the two equal.
+``python/tests/reliability/test_bad_input.py`` runs every case on DuckDB and PostgreSQL.
+docs/reliability.md holds :func:`documented_counts`, and a test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -722,8 +722,8 @@ def first_key(base: Path, table: str) -> str:
         return next(reader)[0]
 
 
-def readme_counts() -> str:
-    """The counts for the README's Reliability section, from the case tables."""
+def documented_counts() -> str:
+    """The counts for docs/reliability.md, from the case tables."""
     errors = [case for case in FILE_CASES if not case.loads]
     loads = [case for case in FILE_CASES if case.loads]
     kept = [case for case in ROW_CASES if case.outcome == "accepted"]
