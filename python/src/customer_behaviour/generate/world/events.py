@@ -117,26 +117,29 @@ def _chunk_events(
     layout = _layout(sessions.n_events[chunk])
     steps = _step_positions(rng, layout, sessions.stage[chunk])
     kinds = _kinds(rng, layout, steps)
-    browsed = _browse(rng, products, layout, steps, kinds, sessions.tier[chunk])
-    product = browsed.product
+    browsed = _browse(rng, products, layout, kinds, sessions.tier[chunk])
+    quirk = sessions.quirk[chunk]
+    at = _times(rng, layout, sessions, chunk, quirk)
+    # the chunk's working columns, finished in place below
+    event_type, page, product = kinds.event_type, kinds.page, browsed.product
+
+    # a buyer's first add_to_cart holds the first line of the order
     first_cart = cart_product[chunk][layout.local]
     rows = np.flatnonzero((layout.position == steps.cart) & (first_cart >= 0))
     product[rows] = first_cart[rows]
-    quirk = sessions.quirk[chunk]
-    at = _times(rng, layout, sessions, chunk, quirk)
 
     # quirk: second event is an add_to_cart logged before the first page_view
     early = np.flatnonzero(quirk == CART_BEFORE_VIEW)
     rows = layout.first[early] + 1
-    kinds.event_type[rows] = ADD_TO_CART
-    kinds.page[rows] = -1
+    event_type[rows] = ADD_TO_CART
+    page[rows] = -1
     product[rows] = pick_products(rng, products, browsed.tier[rows])
     at[rows] = at[layout.first[early]] - rng.integers(1, 31, len(early))
     return Events(
         session=(layout.local + low).astype(np.int32),
         at=at,
-        event_type=kinds.event_type,
-        page=kinds.page,
+        event_type=event_type,
+        page=page,
         product=product.astype(np.int32),
     )
 
@@ -198,7 +201,6 @@ def _browse(
     rng: np.random.Generator,
     products: Products,
     layout: _Layout,
-    steps: _Steps,
     kinds: _Kinds,
     session_tier: np.ndarray,
 ) -> _Browsed:
