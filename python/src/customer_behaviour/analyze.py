@@ -15,6 +15,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from customer_behaviour import baskets, drivers, experiment, styles
+from customer_behaviour.analytics_tables import (
+    ASSOCIATION_DIAGNOSTICS,
+    ASSOCIATION_RULES,
+    CONVERSION_DRIVERS,
+    EXPERIMENT_SIZING,
+    PATH_REMOVAL_EFFECTS,
+    PURCHASE_STYLE_COMPARISON,
+    SPEND_DRIVERS,
+)
 from customer_behaviour.manifest import Manifest, load_manifest
 from customer_behaviour.profile import load_target
 from customer_behaviour.warehouse import Columns, TableWrite, Warehouse, connect
@@ -22,14 +31,6 @@ from customer_behaviour.warehouse import Columns, TableWrite, Warehouse, connect
 SESSIONS_MODEL = "fct_sessions"
 BASKET_ITEMS_MODEL = "fct_basket_items"
 PATH_TRANSITIONS_MODEL = "fct_path_transitions"
-
-ASSOCIATION_RULES = "association_rules"
-ASSOCIATION_DIAGNOSTICS = "association_diagnostics"
-CONVERSION_DRIVERS = "conversion_drivers"
-SPEND_DRIVERS = "spend_drivers"
-PURCHASE_STYLE_COMPARISON = "purchase_style_comparison"
-EXPERIMENT_SIZING = "experiment_sizing"
-PATH_REMOVAL_EFFECTS = "path_removal_effects"
 
 PATH_TRANSITION_COLUMNS = ("from_step", "to_step", "transitions")
 PATH_REMOVAL_COLUMNS: Columns = {
