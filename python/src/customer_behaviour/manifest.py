@@ -4,7 +4,10 @@ No schema or table name of a mart is written in Python: models are looked up by 
 manifest that ``dbt build`` wrote (``$DBT_TARGET_PATH/manifest.json``, default
 ``<project>/target/manifest.json``), and the schema, table names and descriptions of the
 tables the Python layer writes come from the dbt source ``analytics``
-(``models/analytics/_analytics__sources.yml``).
+(``models/analytics/_analytics__sources.yml``). What a consumer of the marts reads, and the dbt
+variables it needs, come from its exposure (:meth:`Manifest.exposure`): the variables are
+rendered into the exposure's ``meta`` (``"{{ var('...') }}"``), so they reach the manifest with
+the values of the build, ``--vars`` included, and Python never keeps a copy of them.
 """
 
 from __future__ import annotations
@@ -46,12 +49,43 @@ class SourceTable:
 
 
 @dataclass(frozen=True)
+class Exposure:
+    """A dbt exposure: the models and source tables it reads, and its ``meta``."""
+
+    name: str
+    path: Path
+    """The manifest it comes from (for messages)."""
+    models: tuple[str, ...]
+    sources: tuple[tuple[str, str], ...]
+    """(source name, table name) pairs."""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def source_tables(self, source_name: str) -> tuple[str, ...]:
+        """The tables of one source that the exposure reads, in the order it lists them."""
+        return tuple(table for source, table in self.sources if source == source_name)
+
+    def meta_names(self, key: str) -> tuple[str, ...]:
+        """A ``meta`` entry that holds a list of names (such as a rendered dbt variable); a
+        UserError when it is absent or not a list of non-empty strings."""
+        value = self.meta.get(key)
+        if not isinstance(value, list) or not all(
+            isinstance(item, str) and item.strip() for item in value
+        ):
+            raise UserError(
+                f"exposure {self.name} in {self.path} has no list of names in meta.{key} "
+                f"(found {value!r}): the manifest is older than this code; {BUILD_HINT}"
+            )
+        return tuple(value)
+
+
+@dataclass(frozen=True)
 class Manifest:
     """The parts of dbt's manifest.json the Python layer needs."""
 
     path: Path
     nodes: dict[str, dict[str, Any]]
     sources: dict[str, dict[str, Any]]
+    exposures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def _model_node(self, name: str) -> dict[str, Any] | None:
         candidates = [
@@ -77,6 +111,23 @@ class Manifest:
                 f"code or was not parsed; {BUILD_HINT}"
             )
         return Relation(schema=node["schema"], name=node.get("alias") or node["name"])
+
+    def exposure(self, name: str) -> Exposure:
+        """An exposure by name; a UserError when the manifest lacks it."""
+        for node in self.exposures.values():
+            if node.get("name") == name:
+                config_meta = (node.get("config") or {}).get("meta") or {}
+                return Exposure(
+                    name=name,
+                    path=self.path,
+                    models=tuple(str(ref["name"]) for ref in node.get("refs") or ()),
+                    sources=tuple((str(s), str(t)) for s, t in node.get("sources") or ()),
+                    meta={**(node.get("meta") or {}), **config_meta},
+                )
+        raise UserError(
+            f"exposure {name} is not in {self.path}: the dbt project there is older than this "
+            f"code or was not parsed; {BUILD_HINT}"
+        )
 
     def analytics_tables(self) -> dict[str, SourceTable]:
         """Every table of the source ``analytics``, by table name."""
@@ -138,4 +189,5 @@ def load_manifest(path: Path | None = None) -> Manifest:
         path=path,
         nodes=data["nodes"],
         sources=data["sources"],
+        exposures=data.get("exposures") or {},
     )
