@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from customer_behaviour.errors import UserError
-from customer_behaviour.report_cli import add_report_parser
+from customer_behaviour.report.cli import add_report_parser
 
 
 def _add_generate(subparsers: argparse._SubParsersAction) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from customer_behaviour.report import SECTION_TITLES
+from customer_behaviour.report.build import SECTION_TITLES
 from support.build import Build
 from support.report import (
     SCREENSHOT_DIR,

@@ -8,6 +8,8 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -137,6 +139,30 @@ def parse_report(html: str) -> ParsedReport:
     for section in parser.result.sections:
         section.heading = " ".join(section.heading.split())
     return parser.result
+
+
+@contextmanager
+def report_data(build: Build) -> Iterator[object]:
+    """The report's data access (``ReportData``) on a built target, in this process, with the
+    environment dbt ran with; the connection is closed on leaving."""
+    from customer_behaviour.manifest import load_manifest
+    from customer_behaviour.profile import load_target
+    from customer_behaviour.report.data import ReportData
+    from customer_behaviour.warehouse import connect
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in build.env.items():
+            patch.setenv(name, value)
+        target = load_target(build.target)
+        manifest = load_manifest(Path(build.env["DBT_TARGET_PATH"]) / "manifest.json")
+        with connect(target) as warehouse:
+            yield ReportData(warehouse, manifest, target)
+
+
+def visible_text(html: str) -> str:
+    """Everything a reader of the page sees as text: the HTML text and the charts' labels."""
+    text = re.sub(r"<style.*?</style>", " ", html, flags=re.DOTALL)
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
 
 
 def numbers(text: str) -> list[float]:

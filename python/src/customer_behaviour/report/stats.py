@@ -10,6 +10,7 @@ wherever the report shows it (and tests can parse it back).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -77,6 +78,36 @@ def two_proportion_test(
         return ProportionTest(rate_a, rate_b, 0.0, 1.0)
     z = (rate_a - rate_b) / math.sqrt(variance)
     return ProportionTest(rate_a, rate_b, z, math.erfc(abs(z) / math.sqrt(2)))
+
+
+def rate_table(frame: pd.DataFrame, successes: str, trials: str) -> pd.DataFrame:
+    """The frame with ``rate``, ``low`` and ``high`` (95% Wilson) from two count columns."""
+    frame = frame.copy()
+    bounds = [
+        wilson_interval(float(k), float(n))
+        for k, n in zip(frame[successes], frame[trials], strict=True)
+    ]
+    frame["rate"] = [
+        float(k) / float(n) if float(n) > 0 else math.nan
+        for k, n in zip(frame[successes], frame[trials], strict=True)
+    ]
+    frame["low"] = [low for low, _ in bounds]
+    frame["high"] = [high for _, high in bounds]
+    return frame
+
+
+def interval_certainty(low: float, high: float, n: float, unit: str = "sessions") -> Certainty:
+    """The certainty of an estimated rate from the width of its 95% interval."""
+    half = (high - low) / 2
+    text = (
+        f"The 95% interval is {fmt_pct(low)} to {fmt_pct(high)} (±{fmt_pp(half)}, "
+        f"{fmt_int(n)} {unit})"
+    )
+    if half < 0.02:
+        return Certainty("high", text + ": the size is well known.")
+    if half < 0.05:
+        return Certainty("moderate", text + ": the direction is clear, the size less so.")
+    return Certainty("low", text + ": too few sessions to pin it down.")
 
 
 def certainty_from_p(p_value: float, comparisons: int = 1) -> Certainty:
@@ -172,3 +203,18 @@ def fmt_month(value: object) -> str:
     if is_missing(value):
         return "n/a"
     return pd.Timestamp(value).strftime("%b %Y")
+
+
+def join_words(items: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def arrow(from_step: str, to_step: str) -> str:
+    """A transition between two steps: 'page_view → add_to_cart'."""
+    return f"{from_step} → {to_step}"

@@ -1,107 +1,21 @@
-"""The charts of the insight report, drawn with matplotlib and embedded as inline SVG.
+"""The charts of the insight report, drawn with matplotlib.
 
 Every function takes the numbers to draw (already read from the marts and analytics tables)
-and returns a matplotlib ``Figure``; :func:`to_svg` turns it into an ``<svg>`` element that can
-sit in an HTML page: no XML prolog, no metadata, no namespace URLs, ids prefixed so that
-several charts in one page never clash, text kept as text (searchable, selectable, small) and
-a viewBox so the chart scales with the page. No pyplot: figures are created directly, so
-nothing depends on a display or on global state.
+and returns a matplotlib ``Figure`` in the report's style; :mod:`.figures` embeds it in the
+page as inline SVG (and says why matplotlib).
 """
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-PALETTE = [
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#D55E00",
-    "#CC79A7",
-    "#56B4E9",
-    "#882255",
-    "#999933",
-    "#332288",
-    "#44AA99",
-    "#F0E442",
-]
-"""Okabe-Ito colours first (distinguishable with the common colour-vision deficiencies), then
-Paul Tol's for breakdowns with more values."""
-GREY = "#8a8f98"
-DARK = "#1f2933"
-WIDTH = 8.0
-
-STYLE = {
-    "svg.fonttype": "none",
-    "svg.hashsalt": "customer-behaviour-report",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica", "Liberation Sans"],
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.titleweight": "bold",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.edgecolor": "#b0b6bf",
-    "axes.labelcolor": DARK,
-    "xtick.color": DARK,
-    "ytick.color": DARK,
-    "axes.grid": False,
-    "legend.frameon": False,
-}
-
-
-@contextmanager
-def chart_style() -> Iterator[None]:
-    """The report's matplotlib settings, for the duration of one chart."""
-    with matplotlib.rc_context(STYLE):
-        yield
-
-
-def new_figure(height: float, width: float = WIDTH) -> Figure:
-    """A figure with the report's layout engine."""
-    return Figure(figsize=(width, height), layout="constrained")
-
-
-def to_svg(figure: Figure, key: str, title: str) -> str:
-    """The figure as an inline ``<svg>`` element, ids prefixed with ``key``."""
-    buffer = io.StringIO()
-    with chart_style():
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
-    svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
-    svg = svg.replace("xlink:href=", "href=")
-    prefix = re.sub(r"[^A-Za-z0-9_-]", "-", key)
-    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
-    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
-    svg = re.sub(r'href="#([^"]+)"', rf'href="#{prefix}-\1"', svg)
-    svg = re.sub(
-        r'<svg\s+width="([\d.]+)pt"\s+height="([\d.]+)pt"',
-        lambda match: (
-            f'<svg class="chart-svg" role="img" aria-label="{_attribute(title)}" '
-            f'data-width-pt="{match.group(1)}" data-height-pt="{match.group(2)}"'
-        ),
-        svg,
-        count=1,
-    )
-    return svg.strip()
-
-
-def _attribute(text: str) -> str:
-    return (
-        text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
-    )
+from customer_behaviour.report.figures import DARK, GREY, PALETTE, chart_style, new_figure
 
 
 def _percent_axis(axis, decimals: int = 0) -> None:
@@ -337,6 +251,17 @@ def _band(
     axes.fill_between(x, lower, upper, color=colour, alpha=0.45, linewidth=0)
 
 
+def _slots(totals: pd.Series, scale: float, gap: float) -> dict[str, list[float]]:
+    """Each name's [bottom, top] on a column of the Sankey, from the top down."""
+    positions: dict[str, list[float]] = {}
+    top = 1.0
+    for name, value in totals.items():
+        height = float(value) * scale
+        positions[str(name)] = [top - height, top]
+        top -= height + gap
+    return positions
+
+
 def transition_flow(frame: pd.DataFrame) -> Figure:
     """A two-column Sankey of the given transitions (``from_step``, ``to_step``,
     ``transitions``): band width proportional to the number of transitions."""
@@ -349,18 +274,8 @@ def transition_flow(frame: pd.DataFrame) -> Figure:
         sources = frame.groupby("from_step")["transitions"].sum().sort_values(ascending=False)
         targets = frame.groupby("to_step")["transitions"].sum().sort_values(ascending=False)
         scale = (1 - gap * max(len(sources), len(targets))) / total
-
-        def slots(totals: pd.Series) -> dict[str, list[float]]:
-            positions: dict[str, list[float]] = {}
-            top = 1.0
-            for name, value in totals.items():
-                height = float(value) * scale
-                positions[str(name)] = [top - height, top]
-                top -= height + gap
-            return positions
-
-        left_slots = slots(sources)
-        right_slots = slots(targets)
+        left_slots = _slots(sources, scale, gap)
+        right_slots = _slots(targets, scale, gap)
         colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(left_slots)}
         left_next = {name: bounds[1] for name, bounds in left_slots.items()}
         right_next = {name: bounds[1] for name, bounds in right_slots.items()}

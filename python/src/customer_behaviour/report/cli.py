@@ -1,7 +1,7 @@
 """The ``report`` subcommand: ``customer-behaviour report --target T --out reports/insights.html``.
 
-Kept apart from :mod:`customer_behaviour.report` so that building the command line does not
-import pandas and matplotlib; the report module is imported when the command runs.
+Kept apart from the rest of :mod:`customer_behaviour.report` so that building the command line
+does not import pandas and matplotlib; the report is imported when the command runs.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def add_report_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
 
     def run(args: argparse.Namespace) -> int:
-        from customer_behaviour.report import write_report
+        from customer_behaviour.report.build import write_report
 
         result = write_report(args.target, args.out, say=(lambda _: None) if args.quiet else print)
         incomplete = (

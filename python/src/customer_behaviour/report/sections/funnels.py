@@ -1,0 +1,340 @@
+"""4. Behaviour funnels: where sessions drop off, by segment and over time (marts.fct_funnel,
+fct_funnel_time_to_convert, fct_funnel_daily).
+
+Drop-off rates are read from ``fct_funnel.drop_off_from_previous``, the one definition of the
+rule (the macro ``funnel_step_rates``); the report only derives the session counts a rate
+rests on (sessions at the previous step, sessions lost) for its intervals and tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from customer_behaviour.report import charts
+from customer_behaviour.report.content import Block, Paragraph, Table, notice_block
+from customer_behaviour.report.data import MissingData, ReportData, numeric
+from customer_behaviour.report.figures import embed
+from customer_behaviour.report.findings import Findings, FunnelLeak, SegmentLeak, Trend
+from customer_behaviour.report.spec import BlockSpec, Evidence, SectionSpec
+from customer_behaviour.report.stats import (
+    arrow,
+    certainty_from_p,
+    fmt_int,
+    fmt_pct,
+    fmt_pp,
+    join_words,
+    rate_table,
+    two_proportion_test,
+    wilson_interval,
+)
+
+MIN_SEGMENT_SESSIONS = 30
+"""Segments with fewer sessions at a step are shown but never singled out as the worst."""
+SPREAD_BREAKDOWNS = (("device", "device"), ("country", "country"))
+"""The breakdowns charted in "Drop-off by device and by country" (segment type, label)."""
+
+
+def _funnel(data: ReportData) -> pd.DataFrame:
+    frame = numeric(
+        data.model("fct_funnel"),
+        "step_number",
+        "segment_sessions",
+        "sessions",
+        "conversion_from_previous",
+        "conversion_from_start",
+        "drop_off_from_previous",
+    )
+    return frame.sort_values(["segment_type", "segment_value", "step_number"])
+
+
+def _transitions(funnel: pd.DataFrame) -> pd.DataFrame:
+    """One row per segment and step after the first: sessions before, lost, and the mart's
+    drop-off rate."""
+    frame = funnel.copy()
+    group = frame.groupby(["segment_type", "segment_value"], sort=False)
+    frame["previous_sessions"] = group["sessions"].shift(1)
+    frame["previous_step"] = group["step_name"].shift(1)
+    frame = frame[frame["previous_sessions"].notna() & (frame["previous_sessions"] > 0)].copy()
+    frame["lost"] = frame["previous_sessions"] - frame["sessions"]
+    frame["drop_off"] = frame["drop_off_from_previous"]
+    frame["transition"] = [
+        arrow(a, b) for a, b in zip(frame["previous_step"], frame["step_name"], strict=True)
+    ]
+    return frame
+
+
+# --------------------------------------------------------------------------------------------
+# The funnel
+
+
+def _biggest_leak(overall: pd.DataFrame) -> FunnelLeak:
+    transitions = _transitions(overall)
+    leak = transitions.sort_values(["lost", "step_number"], ascending=[False, True]).iloc[0]
+    low, high = wilson_interval(leak["lost"], leak["previous_sessions"])
+    return FunnelLeak(
+        transition=leak["transition"],
+        from_step=leak["previous_step"],
+        lost=float(leak["lost"]),
+        previous=float(leak["previous_sessions"]),
+        drop_off=float(leak["drop_off"]),
+        low=low,
+        high=high,
+    )
+
+
+def _funnel_paragraphs(steps: list, leak: FunnelLeak) -> tuple[Paragraph, Paragraph]:
+    reached = [
+        f"{fmt_int(step.sessions)} ({fmt_pct(step.conversion_from_start)}) reached {step.step_name}"
+        for step in steps[1:]
+    ]
+    overall = Paragraph(
+        f"Of {fmt_int(steps[0].segment_sessions)} sessions, {fmt_int(steps[0].sessions)} "
+        f"reached {steps[0].step_name}; of those, {join_words(reached)}. A session counts "
+        "at a step only if it reached every step before it, in order.",
+        key="funnel-overall",
+    )
+    loss = Paragraph(
+        f"The step that loses most sessions is {leak.transition}: "
+        f"{fmt_int(leak.lost)} sessions, {fmt_pct(leak.drop_off)} of the "
+        f"{fmt_int(leak.previous)} that reached {leak.from_step} "
+        f"(95% interval {fmt_pct(leak.low)} to {fmt_pct(leak.high)}).",
+        key="funnel-biggest-loss",
+    )
+    return overall, loss
+
+
+def _timing(data: ReportData, first_step: str) -> Block:
+    """Time to convert, overall (fct_funnel_time_to_convert), or a notice when it is missing."""
+    try:
+        timing = numeric(
+            data.model("fct_funnel_time_to_convert"),
+            "step_number",
+            "converted_sessions",
+            "median_seconds_to_convert",
+            "p90_seconds_to_convert",
+            "mean_seconds_to_convert",
+        )
+    except MissingData as missing:
+        return notice_block(missing.notice)
+    timing = timing[timing["segment_type"] == "overall"].sort_values("step_number")
+    if timing.empty:
+        return Block()
+    last = timing.iloc[-1]
+    paragraph = Paragraph(
+        f"Sessions that get there take a median of "
+        f"{fmt_int(last['median_seconds_to_convert'])} seconds from the first "
+        f"{first_step} to {last['step_name']}; 90% of them within "
+        f"{fmt_int(last['p90_seconds_to_convert'])} seconds.",
+        key="funnel-timing",
+    )
+    table = Table(
+        headers=("step", "sessions", "median seconds", "90th percentile", "mean"),
+        rows=tuple(
+            (
+                str(row.step_name),
+                fmt_int(row.converted_sessions),
+                fmt_int(row.median_seconds_to_convert),
+                fmt_int(row.p90_seconds_to_convert),
+                fmt_int(row.mean_seconds_to_convert),
+            )
+            for row in timing.itertuples(index=False)
+        ),
+        caption="Time from the first funnel step to each later step "
+        "(marts.fct_funnel_time_to_convert).",
+    )
+    return Block(paragraphs=(paragraph,), tables=(table,))
+
+
+def funnel_block(data: ReportData) -> Evidence:
+    funnel = _funnel(data)
+    overall = funnel[funnel["segment_type"] == "overall"].sort_values("step_number")
+    if overall.empty or overall["segment_sessions"].iloc[0] == 0:
+        return Evidence(notice_block("fct_funnel has no overall funnel (no sessions)."))
+    steps = list(overall.itertuples(index=False))
+    leak = _biggest_leak(overall)
+    chart = embed(
+        "funnel-overall",
+        charts.funnel_bars(overall),
+        "Sessions reaching each funnel step, with the share continuing and dropping off "
+        "(marts.fct_funnel, overall).",
+    )
+    block = Block(paragraphs=_funnel_paragraphs(steps, leak), charts=(chart,))
+    return Evidence(block.then(_timing(data, steps[0].step_name)), Findings(funnel_leak=leak))
+
+
+# --------------------------------------------------------------------------------------------
+# Drop-off by segment
+
+
+def _segment_leak(transitions: pd.DataFrame) -> SegmentLeak | None:
+    """The segment and step that lose most sessions beyond the overall drop-off of the step,
+    with a two-proportion test of the segment against all other sessions (the same rule as
+    analyses/biggest_drop_off_by_segment.sql)."""
+    overall = transitions[transitions["segment_type"] == "overall"].set_index("step_number")
+    segments = transitions[
+        (transitions["segment_type"] != "overall")
+        & (transitions["previous_sessions"] >= MIN_SEGMENT_SESSIONS)
+    ].copy()
+    if segments.empty or overall.empty:
+        return None
+    segments["overall_drop_off"] = segments["step_number"].map(overall["drop_off"])
+    segments["gap"] = segments["drop_off"] - segments["overall_drop_off"]
+    segments["excess"] = segments["previous_sessions"] * segments["gap"]
+    worst = segments.sort_values(["excess", "step_number"], ascending=[False, True]).iloc[0]
+    total = overall.loc[worst["step_number"]]
+    test = two_proportion_test(
+        worst["lost"],
+        worst["previous_sessions"],
+        total["lost"] - worst["lost"],
+        total["previous_sessions"] - worst["previous_sessions"],
+    )
+    return SegmentLeak(
+        segment_type=str(worst["segment_type"]),
+        segment_value=str(worst["segment_value"]),
+        transition=str(worst["transition"]),
+        drop_off=float(worst["drop_off"]),
+        overall_drop_off=float(worst["overall_drop_off"]),
+        rest_drop_off=test.rate_b,
+        gap=float(worst["gap"]),
+        excess=float(worst["excess"]),
+        previous=float(worst["previous_sessions"]),
+        certainty=certainty_from_p(test.p_value, comparisons=len(segments)),
+    )
+
+
+def _segment_leak_paragraph(leak: SegmentLeak) -> Paragraph:
+    return Paragraph(
+        f"Compared with all sessions, the largest excess loss is at "
+        f"{leak.transition} for {leak.segment_type} {leak.segment_value}: "
+        f"{fmt_pct(leak.drop_off)} of its {fmt_int(leak.previous)} sessions drop "
+        f"off there against {fmt_pct(leak.overall_drop_off)} overall, about "
+        f"{fmt_int(leak.excess)} sessions more than the overall rate would lose. "
+        f"{leak.certainty.text}",
+        key="funnel-worst-segment",
+    )
+
+
+def _breakdown(part: pd.DataFrame, segment_type: str, label: str) -> Block:
+    """The drop-off chart of one breakdown and where its segments differ most."""
+    rates = rate_table(part, "lost", "previous_sessions").assign(rate=part["drop_off"])
+    chart = embed(
+        f"funnel-{segment_type}",
+        charts.grouped_rates(
+            rates,
+            "transition",
+            "segment_value",
+            f"Drop-off at each step, by {label}",
+            "sessions lost at the step",
+        ),
+        f"Share of sessions lost at each funnel step, by {label}, with 95% Wilson "
+        "intervals (marts.fct_funnel).",
+    )
+    spread = (
+        part.groupby("transition", sort=False)["drop_off"]
+        .agg(["min", "max", "idxmin", "idxmax"])
+        .assign(width=lambda frame: frame["max"] - frame["min"])
+        .sort_values("width", ascending=False)
+    )
+    widest = spread.iloc[0]
+    paragraph = Paragraph(
+        f"By {label}, drop-off differs most at {spread.index[0]}: from "
+        f"{fmt_pct(widest['min'])} ({part.loc[widest['idxmin'], 'segment_value']}) to "
+        f"{fmt_pct(widest['max'])} ({part.loc[widest['idxmax'], 'segment_value']}).",
+        key=f"funnel-{segment_type}-spread",
+    )
+    return Block(paragraphs=(paragraph,), charts=(chart,))
+
+
+def funnel_segments_block(data: ReportData) -> Evidence:
+    transitions = _transitions(_funnel(data))
+    leak = _segment_leak(transitions)
+    block = Block(paragraphs=() if leak is None else (_segment_leak_paragraph(leak),))
+    for segment_type, label in SPREAD_BREAKDOWNS:
+        part = transitions[transitions["segment_type"] == segment_type]
+        if part.empty:
+            block = block.then(notice_block(f"fct_funnel has no breakdown by {segment_type}."))
+        else:
+            block = block.then(_breakdown(part, segment_type, label))
+    return Evidence(block, Findings(segment_leak=leak))
+
+
+# --------------------------------------------------------------------------------------------
+# Conversion over time
+
+
+def _daily_conversion(daily: pd.DataFrame, first_step: float, last_step: float) -> pd.DataFrame:
+    """Per day: sessions at the first and the last step, the rate with its interval, and the
+    7-day rolling rate."""
+
+    def at(step: float, name: str) -> pd.DataFrame:
+        part = daily[daily["step_number"] == step][["session_date", "sessions"]]
+        return part.rename(columns={"sessions": name})
+
+    per_day = at(first_step, "started").merge(at(last_step, "converted"), on="session_date")
+    per_day["session_date"] = pd.to_datetime(per_day["session_date"])
+    per_day = per_day.sort_values("session_date").reset_index(drop=True)
+    per_day = rate_table(per_day, "converted", "started")
+    rolling = per_day["converted"].rolling(7, min_periods=1).sum() / per_day["started"].rolling(
+        7, min_periods=1
+    ).sum().replace(0, np.nan)
+    per_day["rolling"] = rolling
+    return per_day
+
+
+def _trend(per_day: pd.DataFrame) -> Trend:
+    """The last days against the first days (up to 14 each), with a two-proportion test."""
+    window = max(1, min(14, len(per_day) // 2))
+    head, tail = per_day.head(window), per_day.tail(window)
+    test = two_proportion_test(
+        tail["converted"].sum(),
+        tail["started"].sum(),
+        head["converted"].sum(),
+        head["started"].sum(),
+    )
+    return Trend(
+        window=window, first=test.rate_b, last=test.rate_a, certainty=certainty_from_p(test.p_value)
+    )
+
+
+def _step_name(daily: pd.DataFrame, step: float) -> str:
+    return str(daily.loc[daily["step_number"] == step, "step_name"].iloc[0])
+
+
+def funnel_trend_block(data: ReportData) -> Evidence:
+    daily = numeric(data.model("fct_funnel_daily"), "step_number", "day_sessions", "sessions")
+    if daily.empty:
+        return Evidence(notice_block("fct_funnel_daily is empty."))
+    first_step, last_step = daily["step_number"].min(), daily["step_number"].max()
+    first_name, last_name = _step_name(daily, first_step), _step_name(daily, last_step)
+    per_day = _daily_conversion(daily, first_step, last_step)
+    chart = embed(
+        "funnel-trend",
+        charts.conversion_over_time(per_day),
+        f"Daily share of sessions that went from {first_name} to {last_name}, its 7-day "
+        "average and each day's 95% interval (marts.fct_funnel_daily).",
+    )
+    trend = _trend(per_day)
+    valid = per_day[per_day["started"] > 0]
+    direction = "up" if trend.last > trend.first else "down"
+    paragraph = Paragraph(
+        f"Day by day, {first_name} → {last_name} conversion ranged from "
+        f"{fmt_pct(valid['rate'].min())} to {fmt_pct(valid['rate'].max())}. Over the first "
+        f"{fmt_int(trend.window)} days it was {fmt_pct(trend.first)}, over the last "
+        f"{fmt_int(trend.window)} days {fmt_pct(trend.last)} ({direction} "
+        f"{fmt_pp(abs(trend.last - trend.first))}). {trend.certainty.text}",
+        key="funnel-trend",
+    )
+    return Evidence(Block(paragraphs=(paragraph,), charts=(chart,)), Findings(trend=trend))
+
+
+SECTION = SectionSpec(
+    "funnels",
+    "Behaviour funnels",
+    "Where visitors drop off between viewing, adding to cart, checking out and buying.",
+    (
+        BlockSpec("The funnel", funnel_block),
+        BlockSpec("Drop-off by device and by country", funnel_segments_block),
+        BlockSpec("Conversion over time", funnel_trend_block),
+    ),
+)

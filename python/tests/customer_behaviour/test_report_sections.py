@@ -1,0 +1,136 @@
+"""The report's sections on a built target, in this process: they are independent of each other
+(any build order gives the same report), they read exactly what the dbt exposure lists, the
+segment breakdowns follow the dbt variable, and odd data ends in notices, never in a crash or
+in `nan`/`inf` on the page."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from customer_behaviour.profile import load_target
+from customer_behaviour.report.build import SECTIONS, build_sections, render_html
+from support.analytics import run_cli
+from support.build import Build, run_dbt
+from support.report import BuiltReport, parse_report, report_data, visible_text
+
+GENERATED_AT = datetime(2024, 5, 1, tzinfo=timezone.utc)
+EXPOSURE = "exposure.customer_behaviour.insight_report"
+NOT_A_NUMBER = re.compile(r"\b(nan|inf|infinity)\b|Traceback", re.IGNORECASE)
+MIN_SEGMENT_SESSIONS = 30
+
+
+def _html(build: Build, sections: list) -> str:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in build.env.items():
+            patch.setenv(name, value)
+        target = load_target(build.target)
+    return render_html(sections, target, GENERATED_AT)
+
+
+def _exposure(build: Build) -> dict:
+    manifest = Path(build.env["DBT_TARGET_PATH"]) / "manifest.json"
+    return json.loads(manifest.read_text(encoding="utf-8"))["exposures"][EXPOSURE]
+
+
+@pytest.mark.parametrize("build", ["duckdb"], indirect=True)
+def test_the_sections_build_in_any_order_to_the_same_report(built_report: BuiltReport) -> None:
+    """Conclusions first, evidence last, in a shuffled order: the same page, chart for chart."""
+    shuffled = list(SECTIONS)
+    random.Random(17).shuffle(shuffled)
+    assert shuffled[0].id == "insights", [section.id for section in shuffled]
+    with report_data(built_report.build) as data:
+        in_order = build_sections(data, say=lambda _: None)
+    with report_data(built_report.build) as data:
+        built = {s.id: s for s in build_sections(data, shuffled, say=lambda _: None)}
+    reordered = [built[section.id] for section in SECTIONS]
+    assert reordered == in_order
+    assert _html(built_report.build, reordered) == _html(built_report.build, in_order)
+
+
+def test_the_report_reads_exactly_what_its_exposure_lists(built_report: BuiltReport) -> None:
+    exposure = _exposure(built_report.build)
+    assert exposure["type"] in {"analysis", "dashboard"} and exposure["owner"]["name"]
+    listed = {ref["name"] for ref in exposure["refs"]} | {
+        f"{source}.{table}" for source, table in exposure["sources"]
+    }
+    with report_data(built_report.build) as data:
+        build_sections(data, say=lambda _: None)
+        assert data.read_names == listed
+
+
+def test_the_report_shows_no_nan_inf_or_traceback(built_report: BuiltReport) -> None:
+    text = visible_text(built_report.html)
+    assert not NOT_A_NUMBER.findall(text), NOT_A_NUMBER.findall(text)[:5]
+
+
+@pytest.mark.parametrize("build", ["duckdb"], indirect=True)
+def test_the_segment_breakdowns_follow_the_dbt_variable(
+    built_report: BuiltReport, tmp_path: Path
+) -> None:
+    """`dbt parse --vars` with two of the three funnel segments: the insights compare only
+    those, and the worst-converting segment is the worst of them (pandas)."""
+    build = built_report.build
+    env = {**build.env, "DBT_TARGET_PATH": str(tmp_path / "target")}
+    segments = ["device", "traffic_source"]
+    run_dbt(env, "parse", "--vars", f"{{customer_behaviour__funnel_segments: {segments}}}")
+    out = tmp_path / "insights.html"
+    result = run_cli(env, "report", "--target", "duckdb", "--quiet", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    chart = re.search(
+        r'<figure class="chart" id="chart-insights-segments">(.*?)</figure>', html, re.S
+    )
+    assert chart is not None
+    labels = set(re.findall(r"\b(device|traffic_source|country): ", visible_text(chart.group(1))))
+    assert labels == set(segments)
+
+    sessions = build.frame("select device, traffic_source, did_purchase from marts.fct_sessions")
+    sessions["did_purchase"] = sessions["did_purchase"].astype(bool)
+    rates = []
+    for column in segments:
+        grouped = sessions.groupby(sessions[column].fillna("unknown"))["did_purchase"]
+        for value, part in grouped:
+            if len(part) >= MIN_SEGMENT_SESSIONS:
+                rates.append((part.mean(), -len(part), column, str(value)))
+    _, _, column, value = min(rates)
+    card = parse_report(html).texts["insight-worst-segment"]
+    assert card.startswith(f"{column.replace('_', ' ').capitalize()} {value} converts worst.")
+
+
+@pytest.mark.parametrize("build", ["duckdb"], indirect=True)
+def test_empty_marts_become_notices_not_nan(built_report: BuiltReport, tmp_path: Path) -> None:
+    """Every mart and analytics table present but empty (a load with no usable row): the
+    report is written, every section says what is missing, and no number reads nan or inf."""
+    import duckdb
+
+    build = built_report.build
+    copy = tmp_path / "empty.duckdb"
+    shutil.copy(build.duckdb_path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        tables = connection.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('marts', 'analytics') and table_type = 'BASE TABLE'"
+        ).fetchall()
+        for schema, name in tables:
+            connection.execute(f'delete from "{schema}"."{name}"')
+    env = {**build.env, "CUSTOMER_BEHAVIOUR_DUCKDB_PATH": str(copy)}
+    out = tmp_path / "empty.html"
+    result = run_cli(env, "report", "--target", "duckdb", "--quiet", "--out", str(out))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    html = out.read_text(encoding="utf-8")
+    parsed = parse_report(html)
+    assert [section.id for section in parsed.sections] == [section.id for section in SECTIONS]
+    notices = {section.id: section.notices for section in parsed.sections}
+    assert any("holds no session" in notice for notice in notices["overview"])
+    assert any("No insight could be generated" in notice for notice in notices["insights"])
+    for section_id in ("features", "funnels", "sequences", "associations", "segmentation"):
+        assert notices[section_id], section_id
+    assert not NOT_A_NUMBER.findall(visible_text(html)), NOT_A_NUMBER.findall(visible_text(html))
