@@ -164,6 +164,54 @@ def test_the_worst_segment_step_is_recomputed_from_sessions(built_report: BuiltR
         f"{_pct(overall[k])}% overall, about {round(excess):,} sessions more"
     ), text
     assert re.search(r"\(p (<|=) [\d.]+", text), "the certainty statement is missing"
+    # The insight compares the segment with all other sessions at that step.
+    everyone = {step: (entering, losing) for step, entering, losing in drop_offs(sessions)}
+    before_all, lost_all = everyone[k]
+    rest = (lost_all - lost) / (before_all - before)
+    card = parse_report(built_report.html).texts["insight-segment-leak"]
+    assert f"{_pct(lost / before)}% drop off there against {_pct(rest)}% for all other" in card
+    starts = pd.to_datetime(
+        built_report.build.frame("select session_start_at from marts.fct_sessions")[
+            "session_start_at"
+        ]
+    )
+    days = (starts.max().normalize() - starts.min().normalize()).days + 1
+    action = parse_report(built_report.html).texts["recommend-segment-leak"]
+    assert f"about {round(excess):,} more of its sessions" in action
+    assert f"over the {days:,} days" in action
+
+
+def test_the_funnel_and_its_trend_are_recomputed_from_sessions(built_report: BuiltReport) -> None:
+    sessions = built_report.build.frame(
+        "select session_start_at, funnel_step_reached from marts.fct_sessions"
+    )
+    step = sessions["funnel_step_reached"].astype(int)
+    reached = [int((step >= k).sum()) for k in range(1, 5)]
+    texts = parse_report(built_report.html).texts
+    later = [
+        f"{reached[k]:,} ({_pct(reached[k] / reached[0])}%) reached {FUNNEL_STEPS[k]}"
+        for k in range(1, 4)
+    ]
+    assert texts["fact-funnel-overall"].startswith(
+        f"Of {len(sessions):,} sessions, {reached[0]:,} reached page_view; of those, "
+        f"{later[0]}, {later[1]} and {later[2]}."
+    )
+    per_day = (
+        sessions.assign(
+            day=pd.to_datetime(sessions["session_start_at"]).dt.normalize(),
+            started=step >= 1,
+            converted=step >= 4,
+        )
+        .groupby("day")[["started", "converted"]]
+        .sum()
+        .sort_index()
+    )
+    window = max(1, min(14, len(per_day) // 2))
+    first, last = per_day.head(window).sum(), per_day.tail(window).sum()
+    assert (
+        f"Over the first {window} days it was {_pct(first['converted'] / first['started'])}%, "
+        f"over the last {window} days {_pct(last['converted'] / last['started'])}%"
+    ) in texts["fact-funnel-trend"]
 
 
 def test_conversion_levels_are_recomputed_from_sessions(built_report: BuiltReport) -> None:

@@ -20,6 +20,10 @@ import pandas as pd
 Z_95 = 1.959963984540054
 """The standard normal quantile of 0.975: 95% two-sided intervals."""
 
+MIN_SEGMENT_SESSIONS = 30
+"""Segments with fewer sessions (at a step, for drop-off) are shown but never singled out as
+the best or the worst: too few to tell a difference from noise."""
+
 CertaintyLevel = Literal["high", "moderate", "low", "exact"]
 
 

@@ -18,6 +18,7 @@ from customer_behaviour.report.figures import embed
 from customer_behaviour.report.findings import Findings, FunnelLeak, SegmentLeak, Trend
 from customer_behaviour.report.spec import BlockSpec, Evidence, SectionSpec
 from customer_behaviour.report.stats import (
+    MIN_SEGMENT_SESSIONS,
     arrow,
     certainty_from_p,
     fmt_int,
@@ -29,8 +30,6 @@ from customer_behaviour.report.stats import (
     wilson_interval,
 )
 
-MIN_SEGMENT_SESSIONS = 30
-"""Segments with fewer sessions at a step are shown but never singled out as the worst."""
 SPREAD_BREAKDOWNS = (("device", "device"), ("country", "country"))
 """The breakdowns charted in "Drop-off by device and by country" (segment type, label)."""
 

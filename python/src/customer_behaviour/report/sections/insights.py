@@ -20,6 +20,7 @@ from customer_behaviour.report.figures import embed
 from customer_behaviour.report.findings import Findings, WorstSegment
 from customer_behaviour.report.spec import BlockSpec, Evidence, SectionSpec
 from customer_behaviour.report.stats import (
+    MIN_SEGMENT_SESSIONS,
     Certainty,
     certainty_from_p,
     fmt_int,
@@ -36,8 +37,6 @@ from customer_behaviour.report.stats import (
     wilson_interval,
 )
 
-MIN_SEGMENT_SESSIONS = 30
-"""Segments with fewer sessions are shown but never singled out as the worst."""
 NO_INSIGHT = (
     "No insight could be generated: the tables they come from are missing (see the notices above)."
 )
