@@ -8,7 +8,7 @@
 -- Paths taken by at least {{ min_sessions }} sessions, ranked by the lower bound of the
 -- 95% Wilson interval of their purchase rate: a path that converts 3 of 3 sessions does
 -- not outrank one that converts 300 of 400. Paths include the funnel events
--- (add_to_cart, checkout, purchase), so read what comes before them.
+-- ({{ funnel_steps()[1:] | join(', ') }}), so read what comes before them.
 -- Reads marts.fct_session_paths (one row per distinct collapsed path).
 with
 

@@ -5,11 +5,11 @@
     different ordered funnel needs no SQL changes.
 -#}
 {% macro funnel_step_rows(steps=none) -%}
-{%- set steps = steps if steps is not none else var('customer_behaviour__funnel_steps') -%}
+{%- set steps = steps if steps is not none else funnel_steps() -%}
 {%- for step in steps %}
 select
     cast({{ loop.index }} as {{ dbt.type_int() }}) as step_number,
-    cast('{{ step }}' as {{ dbt.type_string() }}) as step_name
+    cast('{{ dbt.escape_single_quotes(step) }}' as {{ dbt.type_string() }}) as step_name
 {%- if not loop.last %}
 union all
 {%- endif %}

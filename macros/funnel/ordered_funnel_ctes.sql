@@ -7,14 +7,15 @@
 
     Step 1 is reached at the first event of type steps[0]. Step k (k > 1) is
     reached at the first event of type steps[k-1] at or after the moment step
-    k-1 was reached: an add_to_cart before the first page_view does not count,
-    an add_to_cart in the same second as the page_view does. Events are
-    ordered by time only, so rows arriving out of order are handled.
+    k-1 was reached: with the default steps, an add_to_cart before the first
+    page_view does not count, an add_to_cart in the same second as the
+    page_view does. Events are ordered by time only, so rows arriving out of
+    order are handled.
 
     `events_cte` must have columns <partition_column>, event_type, event_at.
     Filter it first to limit the funnel (for example to a conversion window).
-    The steps come from the variable customer_behaviour__funnel_steps, so a
-    different ordered funnel needs no SQL changes.
+    Callers pass funnel_steps() (the variable customer_behaviour__funnel_steps,
+    checked), so a different ordered funnel needs no SQL changes.
 -#}
 {% macro ordered_funnel_ctes(events_cte, steps, partition_column='session_id', name='funnel_steps_reached') -%}
 {%- for step in steps %}
@@ -28,7 +29,7 @@ funnel_step_{{ loop.index }} as (
         on {{ events_cte }}.{{ partition_column }} = funnel_step_{{ loop.index0 }}.{{ partition_column }}
         and {{ events_cte }}.event_at >= funnel_step_{{ loop.index0 }}.step_{{ loop.index0 }}_at
     {%- endif %}
-    where {{ events_cte }}.event_type = '{{ step }}'
+    where {{ events_cte }}.event_type = '{{ dbt.escape_single_quotes(step) }}'
     group by {{ events_cte }}.{{ partition_column }}
 ),
 {% endfor %}

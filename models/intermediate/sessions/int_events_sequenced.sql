@@ -1,7 +1,8 @@
 {#-
     Accepted events in session order: event_sequence numbers each session's
     events by (event_at, event_id), and step_label is what paths show (the
-    page for a page_view with a page, else the event type).
+    page for an event of the funnel's first step, page_view by default, with
+    a page, else the event type; doc block step_label).
 
     Incremental by session (macros/incremental/).
 -#}
@@ -10,6 +11,7 @@
     pre_hook="{{ delete_changed_sessions() }}"
 ) }}
 -- depends_on: {{ ref('stg_shop__sessions_changed') }}
+{%- set page_step = funnel_steps()[0] %}
 with
 
 validated_events as (
@@ -27,7 +29,8 @@ sequenced as (
         page,
         product_id,
         case
-            when event_type = 'page_view' and page is not null then page
+            when event_type = '{{ dbt.escape_single_quotes(page_step) }}' and page is not null
+                then page
             else event_type
         end as step_label,
         row_number() over (

@@ -1,7 +1,8 @@
 {#-
-    One row per session with accepted events: counts by type and first/last
-    event time. "Other" events are any type outside the four standard funnel
-    event types (page_view, add_to_cart, checkout, purchase).
+    One row per session with accepted events: first/last event time, the
+    count of each funnel step's event type (customer_behaviour__funnel_steps;
+    columns named by funnel_step_stems, doc block funnel_step_columns) and of
+    the events of any other type.
 
     Incremental by session (macros/incremental/).
 -#}
@@ -10,6 +11,8 @@
     pre_hook="{{ delete_changed_sessions() }}"
 ) }}
 -- depends_on: {{ ref('stg_shop__sessions_changed') }}
+{%- set steps = funnel_steps() %}
+{%- set stems = funnel_step_stems(steps) %}
 with
 
 sequenced_events as (
@@ -23,17 +26,19 @@ aggregated as (
         min(event_at) as first_event_at,
         max(event_at) as last_event_at,
         cast(count(*) as {{ dbt.type_bigint() }}) as event_count,
-        cast(sum(case when event_type = 'page_view' then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as page_view_count,
-        cast(sum(case when event_type = 'add_to_cart' then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as add_to_cart_count,
-        cast(sum(case when event_type = 'checkout' then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as checkout_count,
-        cast(sum(case when event_type = 'purchase' then 1 else 0 end) as {{ dbt.type_bigint() }})
-            as purchase_count,
+        {%- for step in steps %}
+        cast(
+            sum(case when event_type = '{{ dbt.escape_single_quotes(step) }}' then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as {{ stems[loop.index0] }}_count,
+        {%- endfor %}
         cast(sum(
             case
-                when event_type in ('page_view', 'add_to_cart', 'checkout', 'purchase') then 0
+                when event_type in (
+                    {%- for step in steps %}
+                    '{{ dbt.escape_single_quotes(step) }}'{{ ',' if not loop.last }}
+                    {%- endfor %}
+                ) then 0
                 else 1
             end
         ) as {{ dbt.type_bigint() }}) as other_event_count

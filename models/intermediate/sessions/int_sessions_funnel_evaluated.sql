@@ -17,6 +17,6 @@ sequenced_events as (
     where {{ in_changed_sessions(session_key('session_id')) }}
 ),
 
-{{ ordered_funnel_ctes('sequenced_events', var('customer_behaviour__funnel_steps')) }}
+{{ ordered_funnel_ctes('sequenced_events', funnel_steps()) }}
 
 select * from funnel_steps_reached

@@ -4,13 +4,16 @@
     sessions, so fct_sessions adds it on every run). Incremental by session
     (macros/incremental/): the changed sessions include every
     session of a customer with a changed session, so session_number is
-    recounted over all of the customer's sessions.
+    recounted over all of the customer's sessions. The per-step counts and
+    flags follow customer_behaviour__funnel_steps (doc block
+    funnel_step_columns).
 -#}
 {{ config(
     materialized=session_materialization(),
     pre_hook="{{ delete_changed_sessions() }}"
 ) }}
 -- depends_on: {{ ref('stg_shop__sessions_changed') }}
+{%- set stems = funnel_step_stems() %}
 with
 
 sessions as (
@@ -49,10 +52,9 @@ sessions_joined as (
         session_events.first_event_at,
         session_events.last_event_at,
         coalesce(session_events.event_count, 0) as event_count,
-        coalesce(session_events.page_view_count, 0) as page_view_count,
-        coalesce(session_events.add_to_cart_count, 0) as add_to_cart_count,
-        coalesce(session_events.checkout_count, 0) as checkout_count,
-        coalesce(session_events.purchase_count, 0) as purchase_count,
+        {%- for stem in stems %}
+        coalesce(session_events.{{ stem }}_count, 0) as {{ stem }}_count,
+        {%- endfor %}
         coalesce(session_events.other_event_count, 0) as other_event_count,
         coalesce(session_funnels.funnel_step_reached, 0) as funnel_step_reached,
         coalesce(session_orders.n_orders, 0) as n_orders,
@@ -99,21 +101,20 @@ sessions_measured as (
         first_event_delay_seconds,
         session_seconds,
         event_count,
-        page_view_count,
-        add_to_cart_count,
-        checkout_count,
-        purchase_count,
+        {%- for stem in stems %}
+        {{ stem }}_count,
+        {%- endfor %}
         other_event_count,
-        page_view_count > 0 as has_page_view,
-        add_to_cart_count > 0 as has_add_to_cart,
-        checkout_count > 0 as has_checkout,
-        purchase_count > 0 as has_purchase,
+        {%- for stem in stems %}
+        {{ stem }}_count > 0 as has_{{ stem }},
+        {%- endfor %}
         funnel_step_reached,
         case
             when session_seconds > 0
                 then cast(event_count as {{ dbt.type_float() }}) * 60 / session_seconds
         end as events_per_minute,
-        event_count = 1 and page_view_count = 1 as is_bounce,
+        {#- A bounce: a single event, and it is the funnel's first step. #}
+        event_count = 1 and {{ stems[0] }}_count = 1 as is_bounce,
         n_orders,
         n_orders > 0 as did_purchase,
         items_purchased,

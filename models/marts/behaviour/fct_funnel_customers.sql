@@ -6,7 +6,7 @@
     later, both ends included). Breakdowns use the customer's first session.
     Anonymous sessions are not counted.
 -#}
-{%- set steps = var('customer_behaviour__funnel_steps') -%}
+{%- set steps = funnel_steps() -%}
 {%- set segments = var('customer_behaviour__funnel_segments') -%}
 {%- set window_days = var('customer_behaviour__conversion_window_days') -%}
 with

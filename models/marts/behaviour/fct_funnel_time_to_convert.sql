@@ -1,11 +1,11 @@
 {#-
     How long conversion takes: per breakdown (as in fct_funnel) and funnel
     step after the first, the median, 90th percentile and mean of the whole
-    seconds from the session's first page_view (step 1) to the moment it
-    reached the step (see int_sessions_funnel_evaluated). Percentiles are
+    seconds from the moment the session reached step 1 (its first event of
+    the first step's type) to the moment it reached the step (see int_sessions_funnel_evaluated). Percentiles are
     continuous (linear interpolation between ranks).
 -#}
-{%- set steps = var('customer_behaviour__funnel_steps') -%}
+{%- set steps = funnel_steps() -%}
 with
 
 sessions as (

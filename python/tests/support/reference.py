@@ -19,9 +19,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import reference_channels
+
 FUNNEL_STEPS = ["page_view", "add_to_cart", "checkout", "purchase"]
+"""The default of dbt variable customer_behaviour__funnel_steps."""
 DEVICES = {"desktop", "mobile", "tablet"}
-TRAFFIC_SOURCES = {"direct", "organic", "paid", "email", "social", "referral"}
 
 COLUMNS = {
     "customers": ["customer_id", "signup_at", "country", "email"],
@@ -213,7 +215,7 @@ def _clean_row(table: str, raw: dict[str, object]) -> tuple[dict[str, object], s
             "customer_id": c["customer_id"],
             "session_start_at": start,
             "device": enum(c["device"], DEVICES),
-            "traffic_source": enum(c["traffic_source"], TRAFFIC_SOURCES),
+            "traffic_source": reference_channels.traffic_source(c["traffic_source"]),
             "country": country(c["country"]),
         }
         checks = [
@@ -363,21 +365,48 @@ def _whole_seconds(start: datetime, end: datetime) -> int:
     return int((end.replace(microsecond=0) - start.replace(microsecond=0)).total_seconds())
 
 
-def _funnel_step(events: list[tuple[datetime, str]]) -> int:
+def _funnel_step(events: list[tuple[datetime, str]], steps: list[str]) -> int:
     """Ordered funnel: step k at the first event of its type at or after step k-1."""
     reached_at = None
-    for step_number, step in enumerate(FUNNEL_STEPS, start=1):
+    for step_number, step in enumerate(steps, start=1):
         times = [
             at for at, kind in events if kind == step and (reached_at is None or at >= reached_at)
         ]
         if not times:
             return step_number - 1
         reached_at = min(times)
-    return len(FUNNEL_STEPS)
+    return len(steps)
 
 
-def sessions(staged: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """fct_sessions, recomputed."""
+def step_stems(steps: list[str]) -> list[str]:
+    """The column stem of each funnel step, by the rule of doc block funnel_step_columns:
+    the name cleaned to [a-z0-9_], unless that is empty, starts with a digit, is longer than
+    40 characters, is `event` / `other_event`, looks like `step_<digit>...` or is shared by
+    two steps; then `step_<k>` plus `_` and the cleaned name's first 40 characters."""
+    cleaned = [re.sub(r"[^a-z0-9]+", "_", step).strip("_") for step in steps]
+    stems = []
+    for number, name in enumerate(cleaned, start=1):
+        usable = (
+            bool(re.fullmatch(r"[a-z][a-z0-9_]*", name))
+            and len(name) <= 40
+            and not re.match(r"step_[0-9]", name)
+            and name not in ("event", "other_event")
+            and cleaned.count(name) == 1
+        )
+        cut = name[:40].strip("_")
+        stems.append(name if usable else f"step_{number}" + (f"_{cut}" if cut else ""))
+    return stems
+
+
+def sessions(
+    staged: dict[str, pd.DataFrame],
+    steps: list[str] = FUNNEL_STEPS,
+    channel_rules: reference_channels.ChannelRules | None = None,
+) -> pd.DataFrame:
+    """fct_sessions, recomputed for the funnel `steps` and the channel mapping (default: the
+    committed seed)."""
+    rules = channel_rules or reference_channels.load_rules()
+    stems = step_stems(steps)
     session_rows = staged["sessions"][staged["sessions"]["reason"].isna()]
     events = staged["events"][staged["events"]["reason"].isna()]
     orders = staged["orders"][staged["orders"]["reason"].isna()]
@@ -407,10 +436,13 @@ def sessions(staged: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for session in session_rows.to_dict("records"):
         session_events = events_by_session.get(session["session_id"], [])
         start = session["session_start_at"]
-        counts = {step: 0 for step in FUNNEL_STEPS}
+        counts = {step: 0 for step in steps}
         for _, kind in session_events:
             if kind in counts:
                 counts[kind] += 1
+        named = list(zip(steps, stems, strict=True))
+        step_columns = {f"{stem}_count": counts[step] for step, stem in named}
+        step_columns |= {f"has_{stem}": counts[step] > 0 for step, stem in named}
         if session_events:
             first = min(at for at, _ in session_events)
             last = max(at for at, _ in session_events)
@@ -443,23 +475,17 @@ def sessions(staged: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 "first_event_delay_seconds": delay,
                 "session_seconds": duration,
                 "event_count": n_events,
-                "page_view_count": counts["page_view"],
-                "add_to_cart_count": counts["add_to_cart"],
-                "checkout_count": counts["checkout"],
-                "purchase_count": counts["purchase"],
+                **step_columns,
                 "other_event_count": n_events - sum(counts.values()),
-                "has_page_view": counts["page_view"] > 0,
-                "has_add_to_cart": counts["add_to_cart"] > 0,
-                "has_checkout": counts["checkout"] > 0,
-                "has_purchase": counts["purchase"] > 0,
-                "funnel_step_reached": _funnel_step(session_events),
+                "funnel_step_reached": _funnel_step(session_events, steps),
                 "events_per_minute": n_events * 60 / duration if duration > 0 else None,
-                "is_bounce": n_events == 1 and counts["page_view"] == 1,
+                "is_bounce": n_events == 1 and counts[steps[0]] == 1,
                 "n_orders": n_orders,
                 "did_purchase": n_orders > 0,
                 "items_purchased": items_purchased,
                 "amount_usd": float(amount),
                 "avg_item_price_usd": float(amount) / items_purchased if items_purchased else None,
+                "channel_group": reference_channels.channel_group(session["traffic_source"], rules),
             }
         )
     frame = pd.DataFrame(rows)
