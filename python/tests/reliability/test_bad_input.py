@@ -228,8 +228,7 @@ def test_kept_rows_reach_the_marts(planted) -> None:
     build = planted.build
     sessions = build.frame("select * from marts.fct_sessions").set_index("session_id")
     products = build.frame(
-        "select product_id, product_name from marts.fct_product_funnel "
-        "where aggregation_level = 'product'"
+        "select product_id, product_name from marts.fct_product_funnel"
     ).set_index("product_id")
     for case in ROW_CASES:
         if case.outcome != "accepted":

@@ -2,7 +2,9 @@
 
 Written from the definitions in the issue and the dbt docs, on top of
 reference.py's staged tables and fct_sessions recomputation. It shares no code
-with the SQL, so a mistake on either side shows up as a difference.
+with the SQL, so a mistake on either side shows up as a difference. The funnel
+steps, the breakdowns and the product funnel's steps are parameters (defaults:
+the dbt variables' defaults), so any configured funnel can be recomputed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 FUNNEL_STEPS = ["page_view", "add_to_cart", "checkout", "purchase"]
+"""Default of customer_behaviour__funnel_steps."""
 SEGMENTS = ["device", "country", "traffic_source"]
+"""Default of customer_behaviour__funnel_segments."""
 PATH_MAX_STEPS = 10
 CONVERSION_WINDOW_DAYS = 7
 
@@ -29,11 +33,14 @@ def accepted(staged: dict[str, pd.DataFrame], table: str) -> pd.DataFrame:
     return frame[frame["reason"].isna()].copy()
 
 
-def ordered_events(staged: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Accepted events in session order (event_at, then event_id), with their path label."""
+def ordered_events(
+    staged: dict[str, pd.DataFrame], steps: list[str] = FUNNEL_STEPS
+) -> pd.DataFrame:
+    """Accepted events in session order (event_at, then event_id), with their path label:
+    the page of an event of the first funnel step, else the event type."""
     events = accepted(staged, "events")
     events["label"] = [
-        page if kind == "page_view" and _present(page) else kind
+        page if kind == steps[0] and _present(page) else kind
         for kind, page in zip(events["event_type"], events["page"], strict=True)
     ]
     return events.sort_values(["session_id", "event_at", "event_id"], kind="mergesort")
@@ -53,14 +60,14 @@ def collapsed_labels(events: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def _funnel_rows(
-    groups: dict[tuple[str, str], list[int]], count_name: str, total_name: str
+    groups: dict[tuple[str, str], list[int]], count_name: str, total_name: str, steps: list[str]
 ) -> pd.DataFrame:
     """Long funnel rows from the funnel_step_reached values of each group."""
     rows = []
     for (segment_type, segment_value), reached in groups.items():
         reached_array = np.asarray(reached)
-        counts = [int((reached_array >= k).sum()) for k in range(1, len(FUNNEL_STEPS) + 1)]
-        for number, name in enumerate(FUNNEL_STEPS, start=1):
+        counts = [int((reached_array >= k).sum()) for k in range(1, len(steps) + 1)]
+        for number, name in enumerate(steps, start=1):
             count = counts[number - 1]
             previous = counts[number - 2] if number > 1 else None
             rows.append(
@@ -79,34 +86,42 @@ def _funnel_rows(
     return pd.DataFrame(rows)
 
 
-def _segment_groups(frame: pd.DataFrame) -> dict[tuple[str, str], list[int]]:
+def _segment_value(value: object) -> str:
+    """A breakdown value as text; 'unknown' when missing (the segments_unpivoted rule)."""
+    return str(value) if _present(value) else "unknown"
+
+
+def _segment_groups(frame: pd.DataFrame, segments: list[str]) -> dict[tuple[str, str], list[int]]:
     groups: dict[tuple[str, str], list[int]] = {("overall", "all"): []}
     for record in frame.to_dict("records"):
         groups[("overall", "all")].append(record["funnel_step_reached"])
-        for segment in SEGMENTS:
-            groups.setdefault((segment, record[segment]), []).append(record["funnel_step_reached"])
+        for segment in segments:
+            key = (segment, _segment_value(record[segment]))
+            groups.setdefault(key, []).append(record["funnel_step_reached"])
     return groups
 
 
-def funnel(sessions: pd.DataFrame) -> pd.DataFrame:
+def funnel(
+    sessions: pd.DataFrame, steps: list[str] = FUNNEL_STEPS, segments: list[str] = SEGMENTS
+) -> pd.DataFrame:
     """fct_funnel: sessions per segment reaching at least each step."""
-    return _funnel_rows(_segment_groups(sessions), "sessions", "segment_sessions")
+    return _funnel_rows(_segment_groups(sessions, segments), "sessions", "segment_sessions", steps)
 
 
-def funnel_daily(sessions: pd.DataFrame) -> pd.DataFrame:
+def funnel_daily(sessions: pd.DataFrame, steps: list[str] = FUNNEL_STEPS) -> pd.DataFrame:
     groups: dict[tuple[str, str], list[int]] = {}
     for start, reached in zip(
         sessions["session_start_at"], sessions["funnel_step_reached"], strict=True
     ):
         groups.setdefault(("day", start.date().isoformat()), []).append(reached)
-    rows = _funnel_rows(groups, "sessions", "day_sessions")
+    rows = _funnel_rows(groups, "sessions", "day_sessions", steps)
     return rows.rename(columns={"segment_value": "session_date"}).drop(columns="segment_type")
 
 
-def _step_times(events: list[tuple[datetime, str]]) -> list[datetime]:
+def _step_times(events: list[tuple[datetime, str]], steps: list[str]) -> list[datetime]:
     """When each ordered funnel step was first reached (stops at the first step missed)."""
     times: list[datetime] = []
-    for step in FUNNEL_STEPS:
+    for step in steps:
         candidates = [at for at, kind in events if kind == step and (not times or at >= times[-1])]
         if not candidates:
             break
@@ -118,7 +133,12 @@ def _whole_seconds(start: datetime, end: datetime) -> int:
     return int((end.replace(microsecond=0) - start.replace(microsecond=0)).total_seconds())
 
 
-def time_to_convert(staged: dict[str, pd.DataFrame], sessions: pd.DataFrame) -> pd.DataFrame:
+def time_to_convert(
+    staged: dict[str, pd.DataFrame],
+    sessions: pd.DataFrame,
+    steps: list[str] = FUNNEL_STEPS,
+    segments: list[str] = SEGMENTS,
+) -> pd.DataFrame:
     """fct_funnel_time_to_convert: seconds from step 1 to steps 2.. per segment."""
     events = accepted(staged, "events")
     by_session: dict[str, list[tuple[datetime, str]]] = {}
@@ -127,26 +147,28 @@ def time_to_convert(staged: dict[str, pd.DataFrame], sessions: pd.DataFrame) -> 
     ):
         by_session.setdefault(session_id, []).append((at, kind))
     seconds: dict[tuple[str, str, int], list[int]] = {}
-    segments: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str]] = set()
     for record in sessions.to_dict("records"):
-        keys = [("overall", "all")] + [(segment, record[segment]) for segment in SEGMENTS]
-        segments.update(keys)
-        times = _step_times(by_session.get(record["session_id"], []))
+        keys = [("overall", "all")] + [
+            (segment, _segment_value(record[segment])) for segment in segments
+        ]
+        seen.update(keys)
+        times = _step_times(by_session.get(record["session_id"], []), steps)
         for number in range(2, len(times) + 1):
             for key in keys:
                 seconds.setdefault((*key, number), []).append(
                     _whole_seconds(times[0], times[number - 1])
                 )
     rows = []
-    for segment_type, segment_value in segments:
-        for number in range(2, len(FUNNEL_STEPS) + 1):
+    for segment_type, segment_value in seen:
+        for number in range(2, len(steps) + 1):
             values = np.asarray(seconds.get((segment_type, segment_value, number), []), float)
             rows.append(
                 {
                     "segment_type": segment_type,
                     "segment_value": segment_value,
                     "step_number": number,
-                    "step_name": FUNNEL_STEPS[number - 1],
+                    "step_name": steps[number - 1],
                     "converted_sessions": len(values),
                     "median_seconds_to_convert": np.percentile(values, 50)
                     if len(values)
@@ -158,7 +180,12 @@ def time_to_convert(staged: dict[str, pd.DataFrame], sessions: pd.DataFrame) -> 
     return pd.DataFrame(rows)
 
 
-def customer_funnel(staged: dict[str, pd.DataFrame], sessions: pd.DataFrame) -> pd.DataFrame:
+def customer_funnel(
+    staged: dict[str, pd.DataFrame],
+    sessions: pd.DataFrame,
+    steps: list[str] = FUNNEL_STEPS,
+    segments: list[str] = SEGMENTS,
+) -> pd.DataFrame:
     """fct_funnel_customers: the ordered funnel over each customer's events in the window."""
     known = sessions[sessions["customer_id"].notna()]
     first = (
@@ -181,9 +208,12 @@ def customer_funnel(staged: dict[str, pd.DataFrame], sessions: pd.DataFrame) -> 
             by_customer.setdefault(customer, []).append((at, kind))
     customers = first.reset_index()
     customers["funnel_step_reached"] = [
-        len(_step_times(by_customer.get(customer, []))) for customer in customers["customer_id"]
+        len(_step_times(by_customer.get(customer, []), steps))
+        for customer in customers["customer_id"]
     ]
-    return _funnel_rows(_segment_groups(customers), "customers", "segment_customers")
+    return _funnel_rows(
+        _segment_groups(customers, segments), "customers", "segment_customers", steps
+    )
 
 
 # ---------------------------------------------------------------- paths
@@ -270,8 +300,34 @@ def step_matrix(paths: dict[str, list[str]]) -> pd.DataFrame:
 # ---------------------------------------------------------------- products
 
 
-def product_funnel(staged: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """fct_product_funnel: product rows and category rows."""
+PRODUCT_STEPS = ("page_view", "add_to_cart")
+"""The product funnel's view and cart steps by default (the first two funnel steps)."""
+PRODUCT_ONLY_COLUMNS = ["product_id", "product_name", "price_usd", "cost_usd", "unit_margin_usd"]
+
+
+def product_funnel(
+    staged: dict[str, pd.DataFrame], product_steps: tuple[str, str] = PRODUCT_STEPS
+) -> pd.DataFrame:
+    """fct_product_funnel: one row per product."""
+    rows = _product_funnel_rows(staged, product_steps)
+    rows = rows[rows["level"] == "product"]
+    return rows.drop(columns=["level", "n_products"]).reset_index(drop=True)
+
+
+def category_funnel(
+    staged: dict[str, pd.DataFrame], product_steps: tuple[str, str] = PRODUCT_STEPS
+) -> pd.DataFrame:
+    """fct_category_funnel: one row per category."""
+    rows = _product_funnel_rows(staged, product_steps)
+    rows = rows[rows["level"] == "category"]
+    return rows.drop(columns=["level", *PRODUCT_ONLY_COLUMNS]).reset_index(drop=True)
+
+
+def _product_funnel_rows(
+    staged: dict[str, pd.DataFrame], product_steps: tuple[str, str]
+) -> pd.DataFrame:
+    """Product and category rows of the product funnel (column `level` says which)."""
+    view_step, cart_step = product_steps
     products = accepted(staged, "products").set_index("product_id")
     events = accepted(staged, "events")
     orders = accepted(staged, "orders")
@@ -290,8 +346,7 @@ def product_funnel(staged: dict[str, pd.DataFrame]) -> pd.DataFrame:
         set(products.index)
         | set(
             events.loc[
-                events["product_id"].notna()
-                & events["event_type"].isin(["page_view", "add_to_cart"]),
+                events["product_id"].notna() & events["event_type"].isin([view_step, cart_step]),
                 "product_id",
             ]
         )
@@ -311,10 +366,10 @@ def product_funnel(staged: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for session_id, kind, product_id in events[
         ["session_id", "event_type", "product_id"]
     ].itertuples(index=False):
-        if not _present(product_id) or kind not in ("page_view", "add_to_cart"):
+        if not _present(product_id) or kind not in (view_step, cart_step):
             continue
         for key in keys_of(product_id):
-            actions[key]["view" if kind == "page_view" else "cart"].add(session_id)
+            actions[key]["view" if kind == view_step else "cart"].add(session_id)
     for order_id, product_id, quantity, price, session_id in lines[
         ["order_id", "product_id", "quantity", "unit_price_usd", "session_id"]
     ].itertuples(index=False):
@@ -343,8 +398,10 @@ def product_funnel(staged: dict[str, pd.DataFrame]) -> pd.DataFrame:
         name = products.loc[key, "product_name"] if listed else None
         rows.append(
             {
-                "product_funnel_key": f"{level}:{key}",
-                "aggregation_level": level,
+                "level": level,
+                "n_products": (
+                    None if is_product else sum(category_of(p) == key for p in product_ids)
+                ),
                 "product_id": key if is_product else None,
                 "product_name": name if _present(name) else None,
                 "category": category_of(key) if is_product else key,

@@ -48,6 +48,11 @@ def product_funnel(staged_reference: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
+def category_funnel(staged_reference: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    return rb.category_funnel(staged_reference)
+
+
+@pytest.fixture(scope="module")
 def paths(staged_reference: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
     return rb.collapsed_labels(rb.ordered_events(staged_reference))
 
@@ -180,21 +185,36 @@ def test_product_funnel_matches_pandas(build: Build, product_funnel: pd.DataFram
     assert_frames_match(
         actual,
         expected,
-        ["product_funnel_key"],
+        ["product_id"],
         rtol=RTOL,
         atol=1e-6,
         label=f"fct_product_funnel on {build.target}",
     )
 
 
+def test_category_funnel_matches_pandas(build: Build, category_funnel: pd.DataFrame) -> None:
+    actual = build.frame("select * from marts.fct_category_funnel")
+    assert (category_funnel["revenue_usd"] > 0).any()
+    assert_frames_match(
+        actual,
+        category_funnel,
+        ["category"],
+        rtol=RTOL,
+        atol=1e-6,
+        label=f"fct_category_funnel on {build.target}",
+    )
+
+
 def test_product_revenue_adds_up_to_completed_orders(
     build: Build, staged_reference: dict[str, pd.DataFrame]
 ) -> None:
-    """Product rows and category rows each hold all revenue of completed orders."""
+    """The product funnel and the category funnel each hold all revenue of completed orders."""
     frame = build.frame(
-        "select aggregation_level, sum(revenue_usd) as revenue_usd, sum(units_purchased) as units"
-        " from marts.fct_product_funnel group by aggregation_level"
-    ).set_index("aggregation_level")
+        "select 'product' as level, sum(revenue_usd) as revenue_usd, sum(units_purchased) as units"
+        " from marts.fct_product_funnel"
+        " union all"
+        " select 'category', sum(revenue_usd), sum(units_purchased) from marts.fct_category_funnel"
+    ).set_index("level")
     orders = rb.accepted(staged_reference, "orders")
     items = rb.accepted(staged_reference, "order_items")
     completed = set(orders.loc[orders["status"] == "completed", "order_id"])

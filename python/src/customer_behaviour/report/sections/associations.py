@@ -1,5 +1,5 @@
 """6. Product associations: what is bought together, and the funnel per category
-(analytics.association_diagnostics, analytics.association_rules, marts.fct_product_funnel)."""
+(analytics.association_diagnostics, analytics.association_rules, marts.fct_category_funnel)."""
 
 from __future__ import annotations
 
@@ -108,15 +108,15 @@ def associations_block(data: ReportData) -> Evidence:
 
 def product_funnel_block(data: ReportData) -> Evidence:
     products = numeric(
-        data.model("fct_product_funnel"),
+        data.model("fct_category_funnel"),
         "viewed_sessions",
         "view_to_cart_rate",
         "cart_to_purchase_rate",
         "revenue_usd",
     )
-    categories = products[
-        (products["aggregation_level"] == "category") & (products["viewed_sessions"] > 0)
-    ].sort_values("view_to_cart_rate", ascending=False)
+    categories = products[products["viewed_sessions"] > 0].sort_values(
+        "view_to_cart_rate", ascending=False
+    )
     if categories.empty:
         return Evidence(notice_block("No category was viewed."))
     best, worst = categories.iloc[0], categories.iloc[-1]
@@ -133,7 +133,7 @@ def product_funnel_block(data: ReportData) -> Evidence:
         "product-funnel",
         charts.paired_rates(categories, "View → cart and cart → purchase, by category"),
         "Per category, the share of sessions that viewed it and added it to the cart, and "
-        "of those that added it and bought it (marts.fct_product_funnel).",
+        "of those that added it and bought it (marts.fct_category_funnel).",
     )
     return Evidence(Block(paragraphs=(paragraph,), charts=(chart,)))
 
