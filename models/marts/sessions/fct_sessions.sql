@@ -3,13 +3,18 @@
     ordered funnel progress and purchase outcome. Column definitions are in
     _sessions__models.yml. The per-session columns come from
     int_sessions_measured (incremental); purchase_style compares each
-    session with the medians over all purchasing sessions, so this table is
-    rebuilt on every run.
+    session with the medians over all purchasing sessions, and channel_group
+    comes from the editable mapping (int_traffic_sources_grouped), so this
+    table is rebuilt on every run.
 -#}
 with
 
 sessions_measured as (
     select * from {{ ref('int_sessions_measured') }}
+),
+
+traffic_sources_grouped as (
+    select * from {{ ref('int_traffic_sources_grouped') }}
 ),
 
 purchase_style_medians as (
@@ -32,6 +37,7 @@ final as (
     {#- purchase_style: see the doc block purchase_style. #}
     select
         sessions_measured.*,
+        traffic_sources_grouped.channel_group,
         case
             when not sessions_measured.did_purchase then null
             when sessions_measured.items_purchased = 0 then 'unknown'
@@ -49,6 +55,8 @@ final as (
         end as purchase_style
     from sessions_measured
     cross join purchase_style_medians
+    left join traffic_sources_grouped
+        on sessions_measured.traffic_source = traffic_sources_grouped.traffic_source
 )
 
 select * from final

@@ -1,7 +1,9 @@
 {#-
     One row per raw session row, cleaned and typed, with its rejection_reason
-    (NULL = accepted). Unknown device, traffic source or country become
-    'unknown'; an empty customer_id is an anonymous visitor.
+    (NULL = accepted). Unknown device or country become 'unknown'; the
+    traffic source is kept as given (trimmed, lower case; 'unknown' when
+    missing) and grouped into channels downstream (int_traffic_sources_grouped);
+    an empty customer_id is an anonymous visitor.
 
     Incremental (see macros/incremental/): a run restages the
     raw rows of the changed sessions; the duplicate rules compare rows of one
@@ -33,8 +35,7 @@ cleaned as (
 
         -- categories
         {{ to_enum(clean_text('device'), var('customer_behaviour__devices')) }} as device,
-        {{ to_enum(clean_text('traffic_source'), var('customer_behaviour__traffic_sources')) }}
-            as traffic_source,
+        coalesce(lower({{ clean_text('traffic_source') }}), 'unknown') as traffic_source,
         {{ to_country_code(clean_text('country')) }} as country,
 
         -- timestamps, still text

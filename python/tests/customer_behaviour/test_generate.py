@@ -396,7 +396,6 @@ REJECTED_KINDS = (
 )
 LOWER_ENUMS = {"event_type", "device", "traffic_source", "status", "page", "category"}
 DEVICES = {"desktop", "mobile", "tablet"}
-SOURCES = {"direct", "organic", "paid", "email", "social", "referral"}
 
 
 def clean_text(value: str) -> str | None:
@@ -446,7 +445,7 @@ def clean_value(column: str, raw: str) -> object:
     if column == "device":
         return value.lower() if value and value.lower() in DEVICES else "unknown"
     if column == "traffic_source":
-        return value.lower() if value and value.lower() in SOURCES else "unknown"
+        return value.lower() if value else "unknown"
     if column in LOWER_ENUMS or column == "email":
         return None if value is None else value.lower()
     if column.endswith("_usd"):

@@ -148,6 +148,8 @@ def incremental_build(
         *("--start-date", START, "--days", str(DAYS), "--out", str(data), "--quiet"),
     )
     build = Build(target=target, env=env, duckdb_path=tmp / "warehouse.duckdb")
+    # `dbt run` loads no seed: the configuration seed (channel mapping) once, first.
+    run_dbt(env, "seed", "--target", target, "--vars", NO_SEEDS)
     changed = []
     for number, load in enumerate(_loads(_split_by_day(data))):
         folder = tmp / f"load_{number}"
