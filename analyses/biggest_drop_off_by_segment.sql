@@ -8,7 +8,8 @@
 -- and how many sessions that excess costs (sessions entering the step x the gap). The
 -- segment's own biggest drop-off (by rate) is listed next to it. Sorted by excess
 -- sessions lost: the first row is the segment and step to fix first.
--- Reads marts.fct_funnel (one row per segment and step, sessions reaching each step).
+-- Reads marts.fct_funnel (one row per segment and step, sessions reaching each step,
+-- and drop_off_from_previous, the share lost since the previous step).
 with
 
 funnel as (
@@ -22,6 +23,7 @@ steps_with_previous as (
         step_number,
         step_name,
         sessions,
+        drop_off_from_previous,
         lag(step_name) over (
             partition by segment_type, segment_value order by step_number
         ) as previous_step_name,
@@ -32,6 +34,7 @@ steps_with_previous as (
 ),
 
 drop_offs as (
+    {#- drop_off_from_previous is NULL at step 1 and after a step nobody reached. #}
     select
         segment_type,
         segment_value,
@@ -40,10 +43,9 @@ drop_offs as (
         previous_step_sessions,
         sessions,
         previous_step_sessions - sessions as sessions_lost,
-        cast(previous_step_sessions - sessions as {{ dbt.type_float() }})
-        / previous_step_sessions as drop_off_rate
+        drop_off_from_previous as drop_off_rate
     from steps_with_previous
-    where previous_step_sessions > 0
+    where drop_off_from_previous is not null
 ),
 
 overall_drop_offs as (

@@ -14,34 +14,26 @@ customers as (
     select * from {{ ref('dim_customers') }}
 ),
 
-sessions_segmented as (
+sessions_described as (
     select
-        cast('overall' as {{ dbt.type_string() }}) as segment_type,
-        cast('all' as {{ dbt.type_string() }}) as segment_value,
-        session_id,
-        customer_id,
-        did_purchase
-    from sessions
-    union all
-    select
-        cast('country' as {{ dbt.type_string() }}) as segment_type,
-        cast(country as {{ dbt.type_string() }}) as segment_value,
-        session_id,
-        customer_id,
-        did_purchase
-    from sessions
-    union all
-    select
-        cast('preferred_device' as {{ dbt.type_string() }}) as segment_type,
-        cast(
-            coalesce(customers.preferred_device, '(anonymous)') as {{ dbt.type_string() }}
-        ) as segment_value,
         sessions.session_id,
         sessions.customer_id,
-        sessions.did_purchase
+        sessions.did_purchase,
+        sessions.country,
+        customers.preferred_device
     from sessions
     left join customers
         on sessions.customer_id = customers.customer_id
+),
+
+sessions_segmented as (
+    {#- The funnel marts' breakdown rule: an overall row, then one per value
+        ('unknown' when NULL, as for anonymous sessions' preferred_device). #}
+    {{ segments_unpivoted(
+        'sessions_described',
+        ['session_id', 'customer_id', 'did_purchase'],
+        segment_columns=['country', 'preferred_device']
+    ) }}
 ),
 
 session_level as (

@@ -235,9 +235,11 @@ def conversion_levels(sessions: pd.DataFrame, dim: pd.DataFrame) -> pd.DataFrame
     segments = {
         "overall": pd.Series("all", index=base.index),
         "country": base["country"],
-        "preferred_device": base["customer_id"].map(
-            lambda c: "(anonymous)" if c is None or pd.isna(c) else preferred[c]
-        ),
+        # The breakdown rule of every segmented mart: a missing value is 'unknown' (anonymous
+        # sessions have no customer, so no preferred device).
+        "preferred_device": base["customer_id"]
+        .map(lambda c: None if c is None or pd.isna(c) else preferred[c])
+        .fillna("unknown"),
     }
     rows = []
     for segment_type, values in segments.items():
