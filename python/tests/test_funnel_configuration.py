@@ -1,0 +1,414 @@
+"""A configured funnel, end to end, on both targets.
+
+Two funnels other than the default are built from generated data whose event types are
+renamed and extended to match them (the generator's output post-processed here), with
+traffic sources of every kind (the six defaults' variants, source / medium pairs, made-up
+channels): a six-step GA4-style funnel broken down by channel group, and a two-step funnel
+of renamed events whose second step needs the fallback column name. Each is loaded with the
+bulk loader and built with `dbt build` (models, data tests and unit tests: the unit tests pin
+the variables they depend on, so they hold under the user's config), then fct_sessions,
+every funnel mart, the paths, the product and category funnels and the channel mapping are
+compared with the pandas references (reference.py, reference_behaviour.py,
+reference_channels.py), which take the steps as parameters.
+
+Bad values of the funnel variables stop the build with one line saying what to write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import reference
+import reference_behaviour as rb
+import reference_channels
+from compare import assert_frames_match
+from conftest import TARGETS, Build, private_build, run_dbt
+
+RTOL = 1e-9
+SESSIONS = 2500
+
+TRAFFIC_SOURCES = [
+    # The six defaults and variants of them (case, spaces).
+    "direct",
+    "Organic",
+    " referral ",
+    "PAID",
+    "social",
+    "Email",
+    # Source / medium pairs and single names of other exports.
+    "google / cpc",
+    "Google / Organic",
+    "bing / cpc",
+    "(direct) / (none)",
+    "facebook / cpc",
+    "m.facebook.com / referral",
+    "t.co / referral",
+    "instagram",
+    "newsletter",
+    "mailchimp / email",
+    "affiliate",
+    "awin / affiliate",
+    "criteo / cpm",
+    "display",
+    "blog.example.com",
+    "paid_search",
+    # Made-up channels, and a missing value.
+    "tv_spot",
+    "Partner Portal",
+    "podcast-promo / audio",
+    "",
+]
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """A configured funnel: the dbt variables, and how generated events are renamed to it."""
+
+    name: str
+    steps: list[str]
+    product_steps: list[str] | None
+    segments: list[str]
+    renamed: dict[str, str]
+    stems: list[str]
+    payment_step: str | None = None
+
+    @property
+    def dbt_vars(self) -> dict[str, object]:
+        return {
+            "customer_behaviour__use_seeds": False,
+            "customer_behaviour__funnel_steps": self.steps,
+            "customer_behaviour__product_funnel_steps": self.product_steps,
+            "customer_behaviour__funnel_segments": self.segments,
+        }
+
+    @property
+    def product_funnel_steps(self) -> tuple[str, str]:
+        view, cart = self.product_steps or self.steps[:2]
+        return view, cart
+
+
+FUNNELS = [
+    # Six steps named as in a GA4 export: product-page views become view_item, checkout
+    # becomes begin_checkout, and most checkouts get an add_payment_info event.
+    Funnel(
+        name="ga4",
+        steps=[
+            "page_view",
+            "view_item",
+            "add_to_cart",
+            "begin_checkout",
+            "add_payment_info",
+            "purchase",
+        ],
+        product_steps=["view_item", "add_to_cart"],
+        segments=["device", "channel_group"],
+        renamed={"checkout": "begin_checkout"},
+        stems=[
+            "page_view",
+            "view_item",
+            "add_to_cart",
+            "begin_checkout",
+            "add_payment_info",
+            "purchase",
+        ],
+        payment_step="add_payment_info",
+    ),
+    # Two steps of renamed events; `event` cannot be a stem (event_count exists), so its
+    # columns are step_2_event_count and has_step_2_event. The product steps are the first
+    # two funnel steps (the variable is null). Checkouts and purchases become other events.
+    Funnel(
+        name="two_steps",
+        steps=["view", "event"],
+        product_steps=None,
+        segments=["device", "country", "traffic_source"],
+        renamed={
+            "page_view": "view",
+            "add_to_cart": "event",
+            "checkout": "check-out",
+            "purchase": "order placed",
+        },
+        stems=["view", "step_2_event"],
+    ),
+]
+
+
+def _cli(env: dict[str, str], *args: str) -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("customer-behaviour")), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"customer-behaviour {args[0]} failed:\n{result.stderr}"
+
+
+def _pick(key: str, values: list[str]) -> str:
+    """A value chosen by a stable hash of the key (exact duplicate rows stay duplicates)."""
+    return values[int(hashlib.md5(key.strip().encode()).hexdigest(), 16) % len(values)]
+
+
+def _post_process(generated: Path, folder: Path, funnel: Funnel) -> None:
+    """The generated CSVs with the event types of `funnel` and varied traffic sources."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        path.stem: pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+        for path in generated.glob("*.csv")
+        if path.stem != "defects_manifest"
+    }
+    events = tables["events"]
+    kind = events["event_type"].str.strip().str.lower()
+    renamed = events["event_type"].where(~kind.isin(list(funnel.renamed)), kind.map(funnel.renamed))
+    if "view_item" in funnel.steps:
+        product_view = (kind == "page_view") & (events["page"].str.strip().str.lower() == "product")
+        renamed = renamed.where(~product_view, "view_item")
+    events["event_type"] = renamed
+    if funnel.payment_step:
+        checkouts = events[kind == "checkout"]
+        paying = checkouts[[_pick(i, ["yes", "yes", "no"]) == "yes" for i in checkouts["event_id"]]]
+        payments = paying.assign(
+            event_id="pay_" + paying["event_id"].str.strip(), event_type=funnel.payment_step
+        )
+        events = pd.concat([events, payments], ignore_index=True)
+    tables["events"] = events
+    sessions = tables["sessions"]
+    sessions["traffic_source"] = [
+        _pick(funnel.name + session_id, TRAFFIC_SOURCES) for session_id in sessions["session_id"]
+    ]
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+@dataclass(frozen=True)
+class ConfiguredBuild:
+    funnel: Funnel
+    build: Build
+    staged: dict[str, pd.DataFrame]
+    sessions: pd.DataFrame
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("funnel_generated")
+    _cli(
+        dict(os.environ),
+        *("generate", "--sessions", str(SESSIONS), "--seed", "23", "--defect-rate", "0.005"),
+        *("--out", str(folder), "--quiet"),
+    )
+    return folder
+
+
+@pytest.fixture(
+    scope="module",
+    params=[(funnel, target) for funnel in FUNNELS for target in TARGETS],
+    ids=[f"{funnel.name}-{target}" for funnel in FUNNELS for target in TARGETS],
+)
+def configured(
+    request: pytest.FixtureRequest, generated: Path, tmp_path_factory: pytest.TempPathFactory
+) -> ConfiguredBuild:
+    funnel, target = request.param
+    tmp = tmp_path_factory.mktemp(f"funnel_{funnel.name}_{target}")
+    data = tmp / "csv"
+    _post_process(generated, data, funnel)
+    build = private_build(tmp, target, f"funnel_{funnel.name}")
+    _cli(build.env, "load", "--data", str(data), "--target", target, "--quiet")
+    run_dbt(build.env, "build", "--target", target, "--vars", json.dumps(funnel.dbt_vars))
+    staged = reference.stage_all(reference.read_raw(data))
+    return ConfiguredBuild(
+        funnel=funnel,
+        build=build,
+        staged=staged,
+        sessions=reference.sessions(staged, funnel.steps),
+    )
+
+
+def _label(configured: ConfiguredBuild, table: str) -> str:
+    return f"{table} for the {configured.funnel.name} funnel on {configured.build.target}"
+
+
+def test_the_data_exercises_the_configured_funnel(configured: ConfiguredBuild) -> None:
+    """Guards the comparisons below: every step is reached, and sources vary."""
+    reached = configured.sessions["funnel_step_reached"]
+    assert (reached == len(configured.funnel.steps)).sum() > 10
+    assert configured.sessions["traffic_source"].nunique() >= 20
+    assert configured.sessions["channel_group"].nunique() >= 10
+
+
+def test_fct_sessions_has_a_count_and_a_flag_per_step(configured: ConfiguredBuild) -> None:
+    actual = configured.build.frame("select * from marts.fct_sessions")
+    stems = reference.step_stems(configured.funnel.steps)
+    assert stems == configured.funnel.stems
+    step_columns = {
+        column
+        for column in actual.columns
+        if column.startswith("has_")
+        or (column.endswith("_count") and column not in {"event_count", "other_event_count"})
+    }
+    assert step_columns == {f"{s}_count" for s in stems} | {f"has_{s}" for s in stems}
+    assert_frames_match(
+        actual,
+        configured.sessions,
+        ["session_id"],
+        rtol=RTOL,
+        atol=1e-6,
+        label=_label(configured, "fct_sessions"),
+    )
+
+
+def test_session_funnels_match_pandas(configured: ConfiguredBuild) -> None:
+    funnel, build = configured.funnel, configured.build
+    expected = rb.funnel(configured.sessions, funnel.steps, funnel.segments)
+    assert set(expected["segment_type"]) == {"overall", *funnel.segments}
+    key = ["segment_type", "segment_value", "step_number"]
+    actual = build.frame("select * from marts.fct_funnel")
+    assert_frames_match(actual, expected, key, rtol=RTOL, label=_label(configured, "fct_funnel"))
+
+    daily = build.frame("select * from marts.fct_funnel_daily")
+    daily["session_date"] = pd.to_datetime(daily["session_date"]).dt.strftime("%Y-%m-%d")
+    assert_frames_match(
+        daily,
+        rb.funnel_daily(configured.sessions, funnel.steps),
+        ["session_date", "step_number"],
+        rtol=RTOL,
+        label=_label(configured, "fct_funnel_daily"),
+    )
+
+
+def test_time_to_convert_and_customer_funnel_match_pandas(configured: ConfiguredBuild) -> None:
+    funnel, build = configured.funnel, configured.build
+    key = ["segment_type", "segment_value", "step_number"]
+    expected = rb.time_to_convert(
+        configured.staged, configured.sessions, funnel.steps, funnel.segments
+    )
+    assert expected["converted_sessions"].sum() > 0
+    assert_frames_match(
+        build.frame("select * from marts.fct_funnel_time_to_convert"),
+        expected,
+        key,
+        rtol=RTOL,
+        label=_label(configured, "fct_funnel_time_to_convert"),
+    )
+    assert_frames_match(
+        build.frame("select * from marts.fct_funnel_customers"),
+        rb.customer_funnel(configured.staged, configured.sessions, funnel.steps, funnel.segments),
+        key,
+        rtol=RTOL,
+        label=_label(configured, "fct_funnel_customers"),
+    )
+
+
+def test_paths_show_pages_of_the_first_step(configured: ConfiguredBuild) -> None:
+    paths = rb.collapsed_labels(rb.ordered_events(configured.staged, configured.funnel.steps))
+    expected = rb.session_paths(paths, configured.sessions)
+    # The renamed page views still show their pages ('home', 'product', ...).
+    assert expected["path"].str.contains("home").any()
+    assert_frames_match(
+        configured.build.frame("select * from marts.fct_session_paths"),
+        expected,
+        ["path"],
+        rtol=RTOL,
+        label=_label(configured, "fct_session_paths"),
+    )
+
+
+def test_product_and_category_funnels_follow_the_product_steps(
+    configured: ConfiguredBuild,
+) -> None:
+    steps = configured.funnel.product_funnel_steps
+    products = rb.product_funnel(configured.staged, steps)
+    categories = rb.category_funnel(configured.staged, steps)
+    assert (products["viewed_and_carted_sessions"] > 0).any()
+    assert_frames_match(
+        configured.build.frame("select * from marts.fct_product_funnel"),
+        products,
+        ["product_id"],
+        rtol=RTOL,
+        atol=1e-6,
+        label=_label(configured, "fct_product_funnel"),
+    )
+    assert_frames_match(
+        configured.build.frame("select * from marts.fct_category_funnel"),
+        categories,
+        ["category"],
+        rtol=RTOL,
+        atol=1e-6,
+        label=_label(configured, "fct_category_funnel"),
+    )
+
+
+def test_channel_groups_follow_the_mapping_rule(configured: ConfiguredBuild) -> None:
+    """Every traffic source of the build, grouped by the SQL, equals the Python rule."""
+    rules = reference_channels.load_rules()
+    grouped = configured.build.frame("select * from intermediate.int_traffic_sources_grouped")
+    expected = {
+        source: reference_channels.channel_group(source, rules)
+        for source in configured.sessions["traffic_source"]
+    }
+    assert set(grouped["traffic_source"]) == set(expected)
+    actual = dict(zip(grouped["traffic_source"], grouped["channel_group"], strict=True))
+    differing = {s: (actual[s], expected[s]) for s in expected if actual[s] != expected[s]}
+    assert not differing, f"{_label(configured, 'channel groups')}: {differing}"
+    # Sources are kept as given (trimmed, lower case), not collapsed to 'unknown'.
+    assert {"google / cpc", "partner portal", "podcast-promo / audio", "unknown"} <= set(expected)
+    assert expected["tv_spot"] == "other"
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        (
+            {"customer_behaviour__funnel_steps": ["page_view"]},
+            "customer_behaviour__funnel_steps has 1 entry; a funnel has 2 to 10 steps",
+        ),
+        (
+            {"customer_behaviour__funnel_steps": "page_view"},
+            "customer_behaviour__funnel_steps must be a list of event types",
+        ),
+        (
+            {"customer_behaviour__funnel_steps": ["page_view", "Add_To_Cart"]},
+            "step 2 ('Add_To_Cart') must be an event type as staged (lower case, no "
+            "surrounding spaces), for example 'add_to_cart'",
+        ),
+        (
+            {"customer_behaviour__funnel_steps": ["page_view", "purchase", "page_view"]},
+            "names an event type twice",
+        ),
+        (
+            {"customer_behaviour__product_funnel_steps": ["view_item", "add_to_cart"]},
+            "customer_behaviour__product_funnel_steps: 'view_item' is not a step of "
+            "customer_behaviour__funnel_steps",
+        ),
+        (
+            {"customer_behaviour__product_funnel_steps": ["add_to_cart", "page_view"]},
+            "'add_to_cart' must come before 'page_view'",
+        ),
+    ],
+    ids=["one_step", "not_a_list", "upper_case", "repeated", "unknown_product_step", "order"],
+)
+def test_a_bad_funnel_setting_stops_with_one_clear_line(
+    variables: dict[str, object], message: str, tmp_path: Path
+) -> None:
+    build = private_build(tmp_path, "duckdb", "unused")
+    result = run_dbt(
+        build.env,
+        "compile",
+        "--target",
+        "duckdb",
+        "--select",
+        "int_product_activity_joined",
+        "--vars",
+        json.dumps(variables),
+        check=False,
+    )
+    assert result.returncode != 0
+    assert message in result.stdout, result.stdout[-3000:]
+    assert "Traceback" not in result.stdout + result.stderr
