@@ -13,6 +13,10 @@
 -- depends_on: {{ ref('stg_shop__sessions_changed') }}
 {%- set steps = funnel_steps() %}
 {%- set stems = funnel_step_stems(steps) %}
+{%- set step_literals = [] %}
+{%- for step in steps %}
+    {%- do step_literals.append("'" ~ dbt.escape_single_quotes(step) ~ "'") %}
+{%- endfor %}
 with
 
 sequenced_events as (
@@ -26,19 +30,15 @@ aggregated as (
         min(event_at) as first_event_at,
         max(event_at) as last_event_at,
         cast(count(*) as {{ dbt.type_bigint() }}) as event_count,
-        {%- for step in steps %}
-        cast(
-            sum(case when event_type = '{{ dbt.escape_single_quotes(step) }}' then 1 else 0 end)
-            as {{ dbt.type_bigint() }}
-        ) as {{ stems[loop.index0] }}_count,
-        {%- endfor %}
+        {% for literal in step_literals %}
+            cast(
+                sum(case when event_type = {{ literal }} then 1 else 0 end)
+                as {{ dbt.type_bigint() }}
+            ) as {{ stems[loop.index0] }}_count,
+        {% endfor %}
         cast(sum(
             case
-                when event_type in (
-                    {%- for step in steps %}
-                    '{{ dbt.escape_single_quotes(step) }}'{{ ',' if not loop.last }}
-                    {%- endfor %}
-                ) then 0
+                when event_type in ({{ step_literals | join(', ') }}) then 0
                 else 1
             end
         ) as {{ dbt.type_bigint() }}) as other_event_count

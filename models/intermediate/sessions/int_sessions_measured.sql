@@ -52,9 +52,9 @@ sessions_joined as (
         session_events.first_event_at,
         session_events.last_event_at,
         coalesce(session_events.event_count, 0) as event_count,
-        {%- for stem in stems %}
-        coalesce(session_events.{{ stem }}_count, 0) as {{ stem }}_count,
-        {%- endfor %}
+        {% for stem in stems %}
+            coalesce(session_events.{{ stem }}_count, 0) as {{ stem }}_count,
+        {% endfor %}
         coalesce(session_events.other_event_count, 0) as other_event_count,
         coalesce(session_funnels.funnel_step_reached, 0) as funnel_step_reached,
         coalesce(session_orders.n_orders, 0) as n_orders,
@@ -101,13 +101,13 @@ sessions_measured as (
         first_event_delay_seconds,
         session_seconds,
         event_count,
-        {%- for stem in stems %}
-        {{ stem }}_count,
-        {%- endfor %}
+        {% for stem in stems %}
+            {{ stem }}_count,
+        {% endfor %}
         other_event_count,
-        {%- for stem in stems %}
-        {{ stem }}_count > 0 as has_{{ stem }},
-        {%- endfor %}
+        {% for stem in stems %}
+            {{ stem }}_count > 0 as has_{{ stem }},
+        {% endfor %}
         funnel_step_reached,
         case
             when session_seconds > 0
