@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import reference_channels
+from support import reference_channels
 
 FUNNEL_STEPS = ["page_view", "add_to_cart", "checkout", "purchase"]
 """The default of dbt variable customer_behaviour__funnel_steps."""

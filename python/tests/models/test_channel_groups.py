@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-import reference_channels
+from support import reference_channels
 
 EXPECTED = {
     # The six sources of the sample, as the generator writes them.

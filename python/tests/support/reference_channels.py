@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-SEED = Path(__file__).resolve().parents[2] / "seeds" / "configuration" / "channel_groups.csv"
+from support.paths import SEEDS_DIR
+
+SEED = SEEDS_DIR / "configuration" / "channel_groups.csv"
 
 
 @dataclass(frozen=True)

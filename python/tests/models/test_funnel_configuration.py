@@ -27,11 +27,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import reference
-import reference_behaviour as rb
-import reference_channels
-from compare import assert_frames_match
-from conftest import TARGETS, Build, private_build, run_dbt
+from support import reference, reference_channels
+from support import reference_behaviour as rb
+from support.build import TARGETS, Build, private_build, run_dbt
+from support.compare import assert_frames_match
+
+# Every test here runs dbt; the configured builds' PostgreSQL parameters are marked below.
+pytestmark = pytest.mark.warehouse
 
 RTOL = 1e-9
 SESSIONS = 2500
@@ -209,8 +211,15 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(
     scope="module",
-    params=[(funnel, target) for funnel in FUNNELS for target in TARGETS],
-    ids=[f"{funnel.name}-{target}" for funnel in FUNNELS for target in TARGETS],
+    params=[
+        pytest.param(
+            (funnel, target),
+            id=f"{funnel.name}-{target}",
+            marks=[pytest.mark.postgres] if target == "postgres" else [],
+        )
+        for funnel in FUNNELS
+        for target in TARGETS
+    ],
 )
 def configured(
     request: pytest.FixtureRequest, generated: Path, tmp_path_factory: pytest.TempPathFactory
