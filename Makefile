@@ -28,10 +28,11 @@ INSTALLED := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 # TARGET=spark needs Java: say so in one line before dbt starts a JVM.
 REQUIRE_TARGET = $(if $(filter spark,$(TARGET)),@$(BIN)/python -m customer_behaviour.spark)
 
-# Your own PG* settings (see .env.example); docker compose reads the same file.
+# Your own PG* settings and e-mail hash key (see .env.example); docker compose reads the same file.
 ifneq (,$(wildcard .env))
 include .env
 export PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE
+export CUSTOMER_BEHAVIOUR_EMAIL_HASH_KEY CUSTOMER_BEHAVIOUR_EMAIL_SALT
 endif
 
 export DBT_PROFILES_DIR ?= $(CURDIR)
@@ -42,6 +43,14 @@ export DO_NOT_TRACK := 1
 
 DBT := $(BIN)/dbt
 CLI := $(BIN)/customer-behaviour
+# Before a build: `preflight` stops with one line when it cannot start (the DuckDB file is open
+# in DBeaver, no e-mail hash key) and prints the key, which dbt reads from the environment. On
+# DuckDB it creates a random key in .email_hash_key the first time (see email_key.py).
+PREFLIGHT = key="$$($(CLI) preflight --target $(TARGET) --print-key)" && \
+	CUSTOMER_BEHAVIOUR_EMAIL_HASH_KEY="$$key"
+# Builds whose output nobody keeps (the conventions scratch file, the benchmark's synthetic
+# shop) hash with a random key of their own.
+THROWAWAY_KEY = CUSTOMER_BEHAVIOUR_EMAIL_HASH_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(32))')"
 
 .PHONY: help install run build load analyze report bench bench-baskets where conventions test lint format pytest unit docs sample constraints clean
 
@@ -62,7 +71,7 @@ install: $(INSTALLED) profiles.yml  ## create .venv and install the pinned depen
 run: install  ## build seeds, models and tests on TARGET (duckdb|postgres|spark), run the analyses, say where the results are
 	$(REQUIRE_TARGET)
 	@mkdir -p data
-	$(DBT) build --target $(TARGET) --vars '{customer_behaviour__use_seeds: $(USE_SEEDS)}' $(DBT_FLAGS)
+	$(PREFLIGHT) $(DBT) build --target $(TARGET) --vars '{customer_behaviour__use_seeds: $(USE_SEEDS)}' $(DBT_FLAGS)
 	$(CLI) analyze --target $(TARGET)
 	$(CLI) report --target $(TARGET) --out reports/insights.html
 	@$(CLI) where --target $(TARGET)
@@ -77,7 +86,7 @@ analyze: install  ## rerun the Python analytics layer on TARGET's built marts (s
 	$(CLI) analyze --target $(TARGET)
 
 bench: install  ## benchmark SESSIONS=N (default 1M) on TARGET: generate, load, full + incremental build, Python layer, budgets
-	$(BIN)/python python/bench/bench_pipeline.py --sessions $(SESSIONS) --target $(TARGET)
+	$(THROWAWAY_KEY) $(BIN)/python python/bench/bench_pipeline.py --sessions $(SESSIONS) --target $(TARGET)
 
 bench-baskets: install  ## scale check of the association rules (synthetic 1M orders x 10k products)
 	$(BIN)/python python/bench/bench_baskets.py
@@ -111,7 +120,7 @@ unit: install  ## the tests that need no build or database: about 22 s of CPU (p
 	$(BIN)/pytest -m "not warehouse"
 
 conventions: install  ## the conventions gate: docs, primary-key tests, naming, layering (dbt-bouncer)
-	CUSTOMER_BEHAVIOUR_DUCKDB_PATH=target/conventions.duckdb \
+	CUSTOMER_BEHAVIOUR_DUCKDB_PATH=target/conventions.duckdb $(THROWAWAY_KEY) \
 	  $(DBT) build --target duckdb --quiet --exclude-resource-type test unit_test
 	CUSTOMER_BEHAVIOUR_DUCKDB_PATH=target/conventions.duckdb \
 	  $(DBT) docs generate --target duckdb --quiet

@@ -1,9 +1,15 @@
 {#-
     One row per raw customer row, cleaned and typed, with its rejection_reason
     (NULL = accepted). The e-mail address never leaves this model: it becomes
-    a salted md5 (salt from CUSTOMER_BEHAVIOUR_EMAIL_SALT), also inside the
+    its HMAC-SHA256 under a secret key (macro email_hash), also inside the
     raw_record kept for quarantine.
+
+    A table, unlike the other staging models: a view would store the SQL, and
+    with it the key's HMAC pads, in the catalog, where PostgreSQL shows every
+    view's definition (pg_views) to every role, `reporting` included.
 -#}
+{{ config(materialized='table') }}
+
 with
 
 source as (
@@ -21,10 +27,7 @@ cleaned as (
         -- personal data, hashed
         case
             when {{ clean_text('email') }} is not null
-                then {{ dbt.hash(dbt.concat([
-                    "'" ~ env_var('CUSTOMER_BEHAVIOUR_EMAIL_SALT', '') | replace("'", "''") ~ "'",
-                    'lower(' ~ clean_text('email') ~ ')'
-                ])) }}
+                then {{ email_hash('lower(' ~ clean_text('email') ~ ')') }}
         end as email_hash,
 
         -- timestamps, still text

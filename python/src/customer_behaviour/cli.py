@@ -79,6 +79,39 @@ def _add_where(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _add_preflight(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "preflight",
+        help="check that a dbt build on the target can start now (make run does, first)",
+        description=(
+            "Stop with one line when a build could not start: the DuckDB file is open in "
+            "another process (DBeaver), or the e-mail hash key CUSTOMER_BEHAVIOUR_EMAIL_HASH_KEY "
+            "is missing (on DuckDB a random key is created in .email_hash_key instead)."
+        ),
+    )
+    parser.add_argument("--target", help="dbt target (default: the profile's)")
+    parser.add_argument(
+        "--print-key",
+        action="store_true",
+        help="print only the e-mail hash key, for make to pass to dbt",
+    )
+
+    def run(args: argparse.Namespace) -> int:
+        from customer_behaviour.preflight import preflight
+
+        ready = preflight(args.target, say=lambda line: print(line, file=sys.stderr))
+        if args.print_key:
+            print(ready.key.value)
+        else:
+            print(
+                f"target {ready.target.target_name} ({ready.target.describe()}) is free to "
+                f"build; e-mail hash key from {ready.key.origin}"
+            )
+        return 0
+
+    parser.set_defaults(func=run)
+
+
 def _add_analyze(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "analyze",
@@ -170,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_generate(subparsers)
     _add_where(subparsers)
+    _add_preflight(subparsers)
     _add_load(subparsers)
     _add_analyze(subparsers)
     add_report_parser(subparsers)

@@ -480,10 +480,9 @@ def _load_duckdb(
     try:
         connection = duckdb.connect(str(path))
     except duckdb.Error as error:
-        raise UserError(
-            f"cannot open the DuckDB file {path} ({' '.join(str(error).split())}); close other "
-            "programs that hold it (DBeaver, another run) and retry"
-        ) from error
+        from customer_behaviour.preflight import duckdb_open_error
+
+        raise duckdb_open_error(path, error) from error
     quote = _duckdb_quote
     counts: dict[str, int] = {}
     try:

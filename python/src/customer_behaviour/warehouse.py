@@ -191,11 +191,9 @@ class DuckDBWarehouse(Warehouse):
         try:
             self._connection = duckdb.connect(str(path))
         except duckdb.Error as error:
-            message = " ".join(str(error).split())
-            raise UserError(
-                f"cannot open the DuckDB file {path} ({message}); close other programs that "
-                "hold it (DBeaver, another run) and retry"
-            ) from error
+            from customer_behaviour.preflight import duckdb_open_error
+
+            raise duckdb_open_error(path, error) from error
 
     @staticmethod
     def quote(*parts: str) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from support.paths import PROJECT_DIR
+from support.reference import EMAIL_HASH_KEY
 
 TEST_DATABASE = os.environ.get("CUSTOMER_BEHAVIOUR_TEST_DATABASE", "customer_behaviour_test")
 TARGETS = ["duckdb", "postgres"]
@@ -89,6 +90,7 @@ def base_env(tmp: Path, target: str) -> dict[str, str]:
     env.pop("CUSTOMER_BEHAVIOUR_EMAIL_SALT", None)
     env.update(
         {
+            "CUSTOMER_BEHAVIOUR_EMAIL_HASH_KEY": EMAIL_HASH_KEY,
             "DBT_PROFILES_DIR": str(profiles),
             "DBT_TARGET_PATH": str(tmp / "target"),
             "DBT_LOG_PATH": str(tmp / "logs"),

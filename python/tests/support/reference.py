@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,6 +57,15 @@ _DECIMAL = re.compile(r"[+-]?\d{1,12}(?:\.\d{1,6})?")
 _INTEGER = re.compile(r"[+-]?\d{1,9}")
 MAX_TEXT_LENGTH = 500
 """dbt variable customer_behaviour__max_text_length: longer cleaned values reject the row."""
+EMAIL_HASH_KEY = "test-key-0123456789abcdefghijklmnopqrstuvwxyz"
+"""CUSTOMER_BEHAVIOUR_EMAIL_HASH_KEY of every test build (support.build.base_env)."""
+
+
+def email_hash(email: str | None, key: str = EMAIL_HASH_KEY) -> str | None:
+    """HMAC-SHA256 of the lower-cased cleaned address under the key, as hex (RFC 2104)."""
+    if email is None:
+        return None
+    return hmac.new(key.encode(), email.lower().encode(), hashlib.sha256).hexdigest()
 
 
 def read_raw(folder: Path) -> dict[str, pd.DataFrame]:
@@ -185,7 +195,7 @@ def _clean_row(table: str, raw: dict[str, object]) -> tuple[dict[str, object], s
             "customer_id": c["customer_id"],
             "signup_at": signup,
             "country": country(c["country"]),
-            "email_hash": hashlib.md5(email.lower().encode()).hexdigest() if email else None,
+            "email_hash": email_hash(email),
         }
         checks = [
             (c["customer_id"] is None, "missing_customer_id"),

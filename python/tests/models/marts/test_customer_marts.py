@@ -75,7 +75,7 @@ def test_dim_customers_has_no_raw_email(build: Build) -> None:
     columns = build.frame("select * from marts.dim_customers where 1 = 0").columns
     assert "email" not in columns and "email_hash" in columns
     hashes = build.frame("select email_hash from marts.dim_customers")["email_hash"].dropna()
-    assert len(hashes) > 0 and hashes.str.fullmatch("[0-9a-f]{32}").all()
+    assert len(hashes) > 0 and hashes.str.fullmatch("[0-9a-f]{64}").all()
 
 
 def test_customer_rfm_matches_pandas(build: Build, staged) -> None:
