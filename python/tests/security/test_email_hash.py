@@ -21,10 +21,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import reference
-from analytics_support import assert_clean_error, run_cli
-from conftest import PROJECT_DIR, TARGETS, Build, base_env, private_build, run_dbt
-from security_support import (
+from support import reference
+from support.analytics import assert_clean_error, run_cli_in_process
+from support.build import TARGETS, Build, base_env, private_build, run_dbt
+from support.paths import PROJECT_DIR
+from support.security import (
     KEY_VARIABLE,
     SALT_VARIABLE,
     connect_as_reporting,
@@ -91,6 +92,7 @@ def three_runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     return build, runs
 
 
+@pytest.mark.warehouse
 def test_hashes_are_stable_across_runs_and_change_with_the_key(three_runs, raw_tables) -> None:
     build, (first, second, rekeyed) = three_runs
     columns = list(first.columns)
@@ -115,6 +117,7 @@ def test_hashes_are_stable_across_runs_and_change_with_the_key(three_runs, raw_t
     )
 
 
+@pytest.mark.warehouse
 @pytest.mark.parametrize("target", TARGETS)
 def test_dbt_build_without_a_key_stops_before_touching_anything(
     target: str, tmp_path: Path
@@ -135,6 +138,7 @@ def test_dbt_build_without_a_key_stops_before_touching_anything(
     assert tables.empty, f"built without a key: {tables.to_dict('records')}"
 
 
+@pytest.mark.warehouse
 def test_a_retired_salt_stops_dbt_with_the_migration(tmp_path: Path) -> None:
     env = {**base_env(tmp_path, "duckdb"), SALT_VARIABLE: "old-salt"}
     result = run_dbt(env, "build", "--target", "duckdb", *CUSTOMERS_ONLY, check=False)
@@ -165,12 +169,22 @@ def test_make_run_on_postgres_without_a_key_says_how_to_set_one(tmp_path: Path) 
     ids=["no-key", "retired-salt", "short-key", "bad-characters"],
 )
 def test_preflight_refuses_a_missing_or_unusable_key(
-    tmp_path: Path, environment: dict[str, str], fragments: list[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    environment: dict[str, str],
+    fragments: list[str],
 ) -> None:
-    env = {**without_key(base_env(tmp_path, "postgres")), **environment}
-    assert_clean_error(run_cli(env, "preflight", "--target", "postgres"), *fragments)
+    env = without_key(base_env(tmp_path, "postgres"))
+    for name in (KEY_VARIABLE, SALT_VARIABLE):
+        monkeypatch.delenv(name, raising=False)
+    result = run_cli_in_process(
+        monkeypatch, capsys, {**env, **environment}, "preflight", "--target", "postgres"
+    )
+    assert_clean_error(result, *fragments)
 
 
+@pytest.mark.warehouse
 def test_first_make_run_on_duckdb_creates_a_key_and_the_next_reuses_it(
     tmp_path: Path, raw_tables
 ) -> None:

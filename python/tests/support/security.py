@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import PROJECT_DIR
+from support.paths import PROJECT_DIR
 
 KEY_VARIABLE = "CUSTOMER_BEHAVIOUR_EMAIL_HASH_KEY"
 SALT_VARIABLE = "CUSTOMER_BEHAVIOUR_EMAIL_SALT"

@@ -23,9 +23,13 @@ from pathlib import Path
 
 import pytest
 
-from analytics_support import assert_clean_error, minimal_manifest, run_cli
-from conftest import SEEDS_DIR, Build, base_env, private_build, run_dbt
-from security_support import connect_as_reporting, run_make
+from support.analytics import assert_clean_error, minimal_manifest, run_cli
+from support.build import Build, base_env, private_build, run_dbt
+from support.paths import SEEDS_DIR
+from support.security import connect_as_reporting, run_make
+
+# Every test here opens a DuckDB file or the PostgreSQL server.
+pytestmark = pytest.mark.warehouse
 
 HOLDER = """
 import sys, duckdb
@@ -183,6 +187,7 @@ def rebuild_under_a_reader(tmp_path_factory: pytest.TempPathFactory):
     return tables, before, table_oids(build, tables), log, time.monotonic() - started
 
 
+@pytest.mark.postgres
 def test_a_reporting_session_never_sees_an_error_or_an_empty_table(rebuild_under_a_reader):
     tables, before, after, log, seconds = rebuild_under_a_reader
     assert any(t.startswith("marts.") for t in tables) and "analytics.conversion_drivers" in tables
