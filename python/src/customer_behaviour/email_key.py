@@ -10,7 +10,8 @@ from here (``customer-behaviour preflight --print-key``):
   in the project folder (git-ignored), created on the first run and reused after, so the
   hashes stay the same from run to run;
 - otherwise (PostgreSQL, Spark: shared warehouses) the run stops and says how to set one: a
-  key that appears by itself on a server would be as good as none when it gets lost.
+  key made up on the spot by whichever machine ran first would be lost with that machine, and
+  every other machine would hash with a different one.
 """
 
 from __future__ import annotations
