@@ -2,7 +2,7 @@
 #   make run                  build everything on DuckDB (no server needed)
 #   make run TARGET=postgres  the same on PostgreSQL (docker compose up -d first)
 #   make run TARGET=spark     the same on a local Apache Spark (installs the spark extra; Java 17+)
-#   make unit                 the tests that need no build or database (about 24 s of CPU)
+#   make unit                 the tests that need no build or database (about 29 s of CPU)
 #   make test                 lint + both builds + pytest
 # `make help` lists every target.
 
@@ -116,7 +116,7 @@ format: install  ## apply sqlfluff and ruff fixes
 pytest: install  ## pytest: builds on DuckDB and PostgreSQL (and Spark, with the spark extra) and checks the marts
 	$(BIN)/pytest
 
-unit: install  ## the tests that need no build or database: about 24 s of CPU (python/tests/README.md)
+unit: install  ## the tests that need no build or database: about 29 s of CPU (python/tests/README.md)
 	$(BIN)/pytest -m "not warehouse"
 
 conventions: install  ## the conventions gate: docs, primary-key tests, naming, layering (dbt-bouncer)

@@ -19,7 +19,7 @@ CLEANING_RULES = (
     "'unknown' instead of being rejected.",
     "A row is rejected, with its reason, when its key or timestamp is missing or "
     "unparseable, a quantity or price is invalid, a reference points nowhere, or it "
-    "duplicates another row; e-mail addresses are replaced by a salted hash.",
+    "duplicates another row; e-mail addresses are replaced by a keyed hash (HMAC-SHA256).",
     "Intermediate models validate references, order each session's events and evaluate "
     "the funnel; the marts are wide tables per entity (sessions, customers, baskets) "
     "that this report and DBeaver users read.",
