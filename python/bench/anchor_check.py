@@ -131,9 +131,7 @@ class Difference:
 
 def except_all(query: Query, left: str, right: str, columns: list[str]) -> tuple[int, list]:
     listed = ", ".join(columns)
-    difference = (
-        f"select {listed} from {left} except all select {listed} from {right}"
-    )
+    difference = f"select {listed} from {left} except all select {listed} from {right}"
     rows = query(f"select count(*) from ({difference}) as difference")[0][0]
     sample = query(f"{difference} limit {SAMPLE_ROWS}") if rows else []
     return rows, sample
@@ -200,8 +198,7 @@ def compare_frames(
             for side, tables in (("sql", sql_tables), ("notebook", notebook_tables)):
                 connection.register(f"{side}_raw", _plain(tables[comparison.table]))
                 listed = ", ".join(
-                    f"{CANONICAL[kind].format(name)} as {name}"
-                    for name, kind in comparison.columns
+                    f"{CANONICAL[kind].format(name)} as {name}" for name, kind in comparison.columns
                 )
                 connection.execute(
                     f"create or replace temp table {side} as select {listed} from {side}_raw"
@@ -270,9 +267,7 @@ class Warehouse:
         self.connection.close()
 
 
-def check(
-    warehouse: Warehouse, manifest_file: Path, notebook: Path | None
-) -> list[Difference]:
+def check(warehouse: Warehouse, manifest_file: Path, notebook: Path | None) -> list[Difference]:
     """Every difference between the SQL anchor and the marts, and between the notebook and
     the SQL anchor; empty when the anchors do the same job."""
     from customer_behaviour.manifest import load_manifest

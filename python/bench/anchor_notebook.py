@@ -145,9 +145,8 @@ def funnel_table(sessions: pd.DataFrame) -> pd.DataFrame:
         ).reset_index()
         rows.append(counted.assign(step_number=number, step_name=step))
     funnel = pd.concat(rows, ignore_index=True)
-    return funnel[
-        ["segment_type", "segment_value", "step_number", "step_name", "segment_sessions", "sessions"]
-    ]
+    columns = ["segment_type", "segment_value", "step_number", "step_name"]
+    return funnel[[*columns, "segment_sessions", "sessions"]]
 
 
 def paths_table(events: pd.DataFrame, sessions: pd.DataFrame) -> pd.DataFrame:
@@ -193,9 +192,7 @@ def customers_table(
     completed: pd.DataFrame,
     sessions: pd.DataFrame,
 ) -> pd.DataFrame:
-    ids = pd.concat(
-        [customers["customer_id"], sessions_raw["customer_id"], orders["customer_id"]]
-    )
+    ids = pd.concat([customers["customer_id"], sessions_raw["customer_id"], orders["customer_id"]])
     table = pd.DataFrame({"customer_id": ids.dropna().unique()})
     table["is_known_customer"] = table["customer_id"].isin(customers["customer_id"])
     table = table.merge(
@@ -215,9 +212,7 @@ def customers_table(
     preferred = devices.drop_duplicates("customer_id").set_index("customer_id")["device"]
     session_customers = sessions_raw.set_index("session_id")["customer_id"]
     attributed = completed.assign(
-        customer_id=completed["customer_id"].fillna(
-            completed["session_id"].map(session_customers)
-        ),
+        customer_id=completed["customer_id"].fillna(completed["session_id"].map(session_customers)),
         order_date=completed["ordered_at"].dt.normalize(),
     )
     attributed = attributed[attributed["customer_id"].notna()]
