@@ -267,17 +267,19 @@ class Warehouse:
         self.connection.close()
 
 
-def check(warehouse: Warehouse, manifest_file: Path, notebook: Path | None) -> list[Difference]:
-    """Every difference between the SQL anchor and the marts, and between the notebook and
-    the SQL anchor; empty when the anchors do the same job."""
+def check(
+    warehouse: Warehouse,
+    manifest_file: Path,
+    notebook_tables: dict[str, pd.DataFrame] | None,
+) -> list[Difference]:
+    """Every difference between the SQL anchor and the marts, and between the notebook's
+    tables and the SQL anchor; empty when the anchors do the same job."""
     from customer_behaviour.manifest import load_manifest
 
     manifest = load_manifest(manifest_file)
     differences = compare_sql_with_marts(warehouse.query, lambda name: str(manifest.model(name)))
-    if notebook is not None:
-        differences += compare_frames(
-            read_anchor_tables(warehouse.frame), read_notebook_tables(notebook)
-        )
+    if notebook_tables is not None:
+        differences += compare_frames(read_anchor_tables(warehouse.frame), notebook_tables)
     return differences
 
 
@@ -290,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     warehouse = Warehouse(args.target, args.duckdb)
     try:
-        differences = check(warehouse, args.manifest, args.notebook)
+        notebook = read_notebook_tables(args.notebook) if args.notebook else None
+        differences = check(warehouse, args.manifest, notebook)
     finally:
         warehouse.close()
     for difference in differences:
