@@ -85,7 +85,7 @@ analyze: install  ## rerun the Python analytics layer on TARGET's built marts (s
 	$(REQUIRE_TARGET)
 	$(CLI) analyze --target $(TARGET)
 
-bench: install  ## benchmark SESSIONS=N (default 1M) on TARGET: generate, load, full + incremental build, Python layer, budgets
+bench: install  ## benchmark SESSIONS=N (default 1M) on TARGET: load, full + incremental build, SQL and pandas anchors, Python layer, budgets
 	$(THROWAWAY_KEY) $(BIN)/python python/bench/bench_pipeline.py --sessions $(SESSIONS) --target $(TARGET)
 
 bench-baskets: install  ## scale check of the association rules (synthetic 1M orders x 10k products)
