@@ -56,10 +56,12 @@ STEPS = 7
 
 @dataclass
 class AnalyzeResult:
-    """What a run wrote: table -> rows, and the diagnostics it printed."""
+    """What a run wrote: table -> rows, the diagnostics it printed, and why each table it wrote
+    empty is empty (table -> reason)."""
 
     written: dict[str, int] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    empty_because: dict[str, str] = field(default_factory=dict)
     location: str = ""
 
 
@@ -77,16 +79,35 @@ def _read_sessions(warehouse: Warehouse, manifest: Manifest) -> pd.DataFrame:
 
 def _path_removal_effects(
     warehouse: Warehouse, manifest: Manifest, say: Callable[[str], None]
-) -> pd.DataFrame | None:
-    """Removal effects from the transitions mart, or None (with a message) when absent."""
+) -> tuple[pd.DataFrame | None, list[str]]:
+    """Removal effects from the transitions mart (None when the project lacks it), and what
+    to say about them."""
     if not manifest.has_model(PATH_TRANSITIONS_MODEL):
         say(f"      skipped: the project has no model {PATH_TRANSITIONS_MODEL}")
-        return None
+        return None, []
     from customer_behaviour.markov import removal_effects
 
     relation = manifest.model(PATH_TRANSITIONS_MODEL)
     transitions = warehouse.read(relation, PATH_TRANSITION_COLUMNS)
-    return removal_effects(transitions)
+    effects = removal_effects(transitions)
+    if effects.empty:
+        return effects, [
+            f"no removal effects: {relation} holds no transition (no session has events)"
+        ]
+    messages = [f"{len(effects):,} steps"]
+    if effects["removal_effect"].isna().all():
+        messages.append(
+            "removal effects undefined (left null): no path ends in a conversion, so no step "
+            "can be credited with one"
+        )
+    return effects, messages
+
+
+def _empty_reason(frame: pd.DataFrame, messages: list[str]) -> str | None:
+    """Why a result table is empty: the last message of the step that produced it."""
+    if not frame.empty:
+        return None
+    return messages[-1] if messages else "no rows"
 
 
 def run_analyses(
@@ -100,6 +121,7 @@ def run_analyses(
     manifest = load_manifest()
     result = AnalyzeResult(location=target.describe())
     writes: dict[str, pd.DataFrame] = {}
+    reasons: dict[str, str | None] = {}
 
     def note(messages: list[str]) -> None:
         for message in messages:
@@ -117,6 +139,13 @@ def run_analyses(
         writes[ASSOCIATION_RULES] = mined.rules
         writes[ASSOCIATION_DIAGNOSTICS] = mined.diagnostics
         note(mined.messages)
+        if mined.rules.empty:
+            reasons[ASSOCIATION_RULES] = (
+                mined.messages[-1]
+                if mined.diagnostics["n_baskets"].eq(0).all()
+                else "no itemset reaches the minimum support and confidence at either level "
+                "(see the verdicts in association_diagnostics)"
+            )
 
         say(f"[3/{STEPS}] driver analysis: who purchases, who spends more (statsmodels)")
         conversion = drivers.conversion_drivers(sessions)
@@ -124,22 +153,27 @@ def run_analyses(
         writes[CONVERSION_DRIVERS] = conversion.frame
         writes[SPEND_DRIVERS] = spend.frame
         note(conversion.messages + spend.messages)
+        reasons[CONVERSION_DRIVERS] = _empty_reason(conversion.frame, conversion.messages)
+        reasons[SPEND_DRIVERS] = _empty_reason(spend.frame, spend.messages)
 
         say(f"[4/{STEPS}] purchase styles: cheap_many versus expensive_few")
         compared = styles.compare_styles(sessions)
         writes[PURCHASE_STYLE_COMPARISON] = compared.frame
         note(compared.messages)
+        reasons[PURCHASE_STYLE_COMPARISON] = _empty_reason(compared.frame, compared.messages)
 
         say(f"[5/{STEPS}] experiment sizing")
         sized = experiment.experiment_sizing(sessions)
         writes[EXPERIMENT_SIZING] = sized.frame
         note(sized.messages)
+        reasons[EXPERIMENT_SIZING] = _empty_reason(sized.frame, sized.messages)
 
         say(f"[6/{STEPS}] path removal effects (Markov chain)")
-        effects = _path_removal_effects(warehouse, manifest, say)
+        effects, effect_messages = _path_removal_effects(warehouse, manifest, say)
         if effects is not None:
             writes[PATH_REMOVAL_EFFECTS] = effects
-            say(f"      {len(effects):,} steps")
+            note(effect_messages)
+            reasons[PATH_REMOVAL_EFFECTS] = _empty_reason(effects, effect_messages)
 
         tables = [
             TableWrite(manifest.analytics_table(name), frame, RESULT_COLUMNS[name])
@@ -148,6 +182,9 @@ def run_analyses(
         schema = tables[0].table.relation.schema
         say(f"[7/{STEPS}] writing {len(tables)} tables to schema {schema} (one swap)")
         warehouse.replace_tables(tables)
-        for write in tables:
+        for name, write in zip(writes, tables, strict=True):
             result.written[str(write.table.relation)] = len(write.frame)
+            reason = reasons.get(name)
+            if write.frame.empty and reason:
+                result.empty_because[str(write.table.relation)] = reason
     return result

@@ -154,7 +154,8 @@ def _add_analyze(subparsers: argparse._SubParsersAction) -> None:
         )
         result = run_analyses(args.target, options, say=(lambda _: None) if args.quiet else print)
         for table, n_rows in result.written.items():
-            print(f"{table:>36}: {n_rows:>8,} rows")
+            reason = result.empty_because.get(table)
+            print(f"{table:>36}: {n_rows:>8,} rows" + (f" ({reason})" if reason else ""))
         print(f"wrote {len(result.written)} tables to {result.location}")
         return 0
 

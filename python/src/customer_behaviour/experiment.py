@@ -70,7 +70,11 @@ def experiment_sizing(
     n_sessions = len(sessions)
     baseline = float(sessions["did_purchase"].astype(bool).mean()) if n_sessions else float("nan")
     too_high = [lift for lift in lifts if baseline * (1.0 + lift) >= 1.0]
-    if not n_sessions or not 0.0 < baseline < 1.0 or too_high:
+    if not n_sessions:
+        return SizingResult(
+            empty_frame(SIZING_COLUMNS), ["experiment not sized: there are no sessions"]
+        )
+    if not 0.0 < baseline < 1.0 or too_high:
         return SizingResult(
             empty_frame(SIZING_COLUMNS),
             [

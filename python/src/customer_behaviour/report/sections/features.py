@@ -228,7 +228,8 @@ def drivers_block(data: ReportData) -> Evidence:
     if conversion.empty:
         return Evidence(
             notice_block(
-                "analytics.conversion_drivers is empty: too few sessions to fit the model."
+                "analytics.conversion_drivers is empty: the model needs sessions with events "
+                "that purchase and sessions that do not (`analyze` prints why it was not fitted)."
             )
         )
     terms = conversion.set_index("term")

@@ -77,7 +77,12 @@ def _daily_chart(sessions: pd.DataFrame) -> Chart:
 def overview_block(data: ReportData) -> Evidence:
     sessions = data.sessions()
     if sessions.empty:
-        return Evidence(notice_block("fct_sessions holds no session: load data and rebuild."))
+        return Evidence(
+            notice_block(
+                "fct_sessions holds no session (no accepted row in sessions.csv), so there is "
+                "no period, device or country to describe."
+            )
+        )
     starts = sessions["session_start_at"]
     days = (starts.max().normalize() - starts.min().normalize()).days + 1
     block = Block(

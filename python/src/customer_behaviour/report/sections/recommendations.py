@@ -104,7 +104,12 @@ def experiment_block(data: ReportData) -> Evidence:
         "days_at_observed_traffic",
     ).sort_values("relative_lift")
     if sizing.empty:
-        return Evidence(notice_block("analytics.experiment_sizing is empty."))
+        return Evidence(
+            notice_block(
+                "analytics.experiment_sizing is empty: sizing needs sessions whose conversion "
+                "rate lies strictly between 0 and 1."
+            )
+        )
     block = Block(tables=(_sizing_table(sizing),), charts=(_days_chart(sizing),))
     return Evidence(block, Findings(experiment=_proposed(sizing)))
 

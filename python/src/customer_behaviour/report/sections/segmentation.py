@@ -248,7 +248,9 @@ def retention_block(data: ReportData) -> Evidence:
         "retention_rate",
     )
     if cohorts.empty:
-        return Evidence(notice_block("fct_cohort_retention is empty: no identified customer."))
+        return Evidence(
+            notice_block("fct_cohort_retention is empty: no session carries a customer_id.")
+        )
     cohorts["cohort"] = [fmt_month(value) for value in cohorts["cohort_month"]]
     cohorts = cohorts.sort_values(["cohort_month", "months_since_first_session"])
     following = cohorts[cohorts["months_since_first_session"] == 1]
