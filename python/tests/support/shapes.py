@@ -99,7 +99,9 @@ def _combined(*reshapes: Callable[[Tables], Tables]) -> Callable[[Tables], Table
 class ShapeBuild:
     """One build of the matrix: the shapes it covers (shapes that reshape different parts of
     the data share a build), how the generated shop is reshaped, and the notices the report
-    shows for it, as (section id, notice) pairs (docs/data_contract.md lists them)."""
+    shows for it, as (section id, notice) pairs (docs/data_contract.md lists them); a notice
+    that quotes the data has `{sessions}` and `{conversion}` in their place, which the test
+    fills from the files."""
 
     name: str
     covers: tuple[str, ...]
@@ -120,32 +122,105 @@ class ShapeBuild:
         return folder
 
 
+DRIVERS_NOT_FITTED = (
+    "features",
+    "analytics.conversion_drivers is empty: the model needs sessions with events that purchase "
+    "and sessions that do not (`analyze` prints why it was not fitted).",
+)
+NOT_SIZED = (
+    "recommendations",
+    "analytics.experiment_sizing is empty: sizing needs sessions whose conversion rate lies "
+    "strictly between 0 and 1.",
+)
+STYLES_NOT_COMPARED = (
+    "segmentation",
+    "analytics.purchase_style_comparison has no usable comparison (too few sessions of one style).",
+)
+NO_CUSTOMER_ID = (
+    "segmentation",
+    "fct_cohort_retention is empty: no session carries a customer_id.",
+)
+NO_RECOMMENDATION = (
+    "recommendations",
+    "No recommendation could be generated: the results they rest on are missing or inconclusive.",
+)
+NO_SESSION_NOTICES = (
+    (
+        "overview",
+        "fct_sessions holds no session (no accepted row in sessions.csv), so there is "
+        "no period, device or country to describe.",
+    ),
+    ("features", "No session has events, so there is nothing to compare."),
+    DRIVERS_NOT_FITTED,
+    ("funnels", "fct_funnel has no overall funnel (no sessions)."),
+    ("funnels", "fct_funnel has no breakdown by device."),
+    ("funnels", "fct_funnel has no breakdown by country."),
+    ("funnels", "fct_funnel_daily is empty."),
+    ("sequences", "fct_session_paths is empty (no session has events)."),
+    ("sequences", "fct_path_transitions is empty."),
+    ("sequences", "fct_step_transitions_by_position is empty."),
+    ("sequences", "analytics.path_removal_effects is empty: no session has events."),
+    ("associations", "No category was viewed."),
+    ("segmentation", "fct_conversion_levels has no sessions."),
+    NO_CUSTOMER_ID,
+    STYLES_NOT_COMPARED,
+    NOT_SIZED,
+)
+"""What the report cannot show without web sessions."""
+NO_ORDER_NOTICES = (
+    DRIVERS_NOT_FITTED,
+    ("sequences", "No removal effect could be computed: no session path converts."),
+    ("associations", "There are no baskets (no completed orders with lines)."),
+    ("segmentation", "fct_customer_rfm is empty: no buyer yet."),
+    ("segmentation", "fct_repeat_purchase is empty: no buyer yet."),
+    STYLES_NOT_COMPARED,
+    NOT_SIZED,
+    NO_RECOMMENDATION,
+)
+"""What the report cannot show without orders."""
+EMPTY_NOTICES = (
+    *NO_SESSION_NOTICES,
+    *(notice for notice in NO_ORDER_NOTICES if notice[0] != "sequences"),
+    (
+        "insights",
+        "No insight could be generated: the tables they come from are missing (see the "
+        "notices above).",
+    ),
+)
+
 BUILDS = [
     ShapeBuild(
         "orders_and_customers_only",
         ("orders and customers only",),
         orders_and_customers_only,
-        (),
+        NO_SESSION_NOTICES,
     ),
     ShapeBuild(
         "sessions_without_orders",
         ("sessions and events without orders",),
         sessions_without_orders,
-        (),
+        NO_ORDER_NOTICES,
     ),
     ShapeBuild(
         "no_products_all_anonymous",
         ("no products", "all sessions anonymous"),
         _combined(no_products, all_sessions_anonymous),
-        (),
+        (
+            NO_CUSTOMER_ID,
+            (
+                "segmentation",
+                "fct_conversion_levels has no identified customer: all {sessions} sessions are "
+                "anonymous, so conversion is known per session only ({conversion}).",
+            ),
+        ),
     ),
     ShapeBuild(
         "one_of_everything",
         ("one product", "one customer", "one day", "one device and one country"),
         _combined(one_product, one_customer, one_device_one_country),
-        (),
+        (("associations", "No rule reaches the thresholds: nothing to plot."),),
         days=1,
     ),
-    ShapeBuild("every_file_empty", ("every file empty",), every_file_empty, ()),
+    ShapeBuild("every_file_empty", ("every file empty",), every_file_empty, EMPTY_NOTICES),
 ]
 """The matrix: every shape of the issue, in five builds."""

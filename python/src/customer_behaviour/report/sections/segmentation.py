@@ -101,6 +101,14 @@ def levels_block(data: ReportData) -> Evidence:
     if overall.empty or overall["n_sessions"].iloc[0] == 0:
         return Evidence(notice_block("fct_conversion_levels has no sessions."))
     row = overall.iloc[0]
+    if row["n_customers"] == 0:
+        return Evidence(
+            notice_block(
+                f"fct_conversion_levels has no identified customer: all "
+                f"{fmt_int(row['n_sessions'])} sessions are anonymous, so conversion is known "
+                f"per session only ({fmt_pct(row['session_conversion_rate'])})."
+            )
+        )
     found = Levels(
         session_rate=float(row["session_conversion_rate"]),
         customer_rate=float(row["customer_conversion_rate"]),

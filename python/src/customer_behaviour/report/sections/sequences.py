@@ -230,11 +230,17 @@ def removal_block(data: ReportData) -> Evidence:
         "conversion_probability",
         "conversion_probability_without_step",
     )
+    if effects.empty:
+        return Evidence(
+            notice_block("analytics.path_removal_effects is empty: no session has events.")
+        )
     effects = effects.dropna(subset=["removal_effect"]).sort_values(
         "removal_effect", ascending=False
     )
     if effects.empty:
-        return Evidence(notice_block("No removal effect could be computed (nothing converts)."))
+        return Evidence(
+            notice_block("No removal effect could be computed: no session path converts.")
+        )
     mandatory = effects[effects["removal_effect"] >= MANDATORY]
     optional = effects[effects["removal_effect"] < MANDATORY]
     chart = embed(
