@@ -143,3 +143,6 @@ def test_experiment_without_a_usable_baseline_is_not_sized(purchased: list[bool]
     result = experiment.experiment_sizing(sessions)
     assert result.frame.empty
     assert "not sized" in result.messages[0]
+    # The reason names what is missing, never a baseline of nan.
+    assert "nan" not in result.messages[0]
+    assert ("no sessions" in result.messages[0]) == (not purchased)

@@ -28,6 +28,8 @@ def _basket_paragraphs(by_level: pd.DataFrame, product: pd.Series) -> tuple[Para
     levels = [
         f"{fmt_int(row.n_rules)} at {level} level covering {fmt_pct(row.covered_share)} of "
         f"baskets (highest lift {fmt_num(row.max_lift)})"
+        if row.n_rules
+        else f"none at {level} level"
         for level, row in by_level.iterrows()
     ]
     rules = Paragraph(

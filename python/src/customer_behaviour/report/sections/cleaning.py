@@ -41,6 +41,12 @@ def _totals(files: pd.DataFrame) -> Paragraph:
         else "Warning: for some files raw rows differ from accepted + rejected; check "
         "dq_load_summary before trusting the figures below."
     )
+    if not raw:
+        return Paragraph(
+            f"No raw row was read: the {fmt_int(len(files))} input files hold a header "
+            f"only, so nothing was accepted or quarantined. {balance_text}",
+            key="dq-totals",
+        )
     return Paragraph(
         f"{fmt_int(raw)} raw rows were read from the {fmt_int(len(files))} input files; "
         f"{fmt_int(accepted)} ({fmt_pct(_share(accepted, raw))}) passed "

@@ -63,6 +63,16 @@ def _buckets(values: pd.Series, outcome: pd.Series, n_buckets: int, unit: str) -
 def _medians(active: pd.DataFrame) -> Paragraph:
     buyers = active[active["did_purchase"]]
     others = active[~active["did_purchase"]]
+    if buyers.empty or others.empty:
+        # One outcome only: describe the sessions, there is nothing to compare them with.
+        outcome = "purchased" if others.empty else "did not purchase"
+        return Paragraph(
+            f"All {fmt_int(len(active))} sessions with at least one event {outcome}, so "
+            f"there is no other group to compare with: they have a median of "
+            f"{fmt_num(active['event_count'].median(), 0)} events and last a median of "
+            f"{fmt_int(active['session_seconds'].median())} seconds.",
+            key="features-medians",
+        )
     return Paragraph(
         f"Among the {fmt_int(len(active))} sessions with at least one event, the "
         f"{fmt_int(len(buyers))} that purchased have a median of "
