@@ -40,14 +40,23 @@ from customer_behaviour.report.stats import (
 
 
 def _levels_paragraph(row: pd.Series) -> Paragraph:
+    ratio = row["customer_to_session_conversion_ratio"]
+    # No session converts: the ratio of the two rates is undefined, so it is not quoted.
+    comparison = (
+        f"and {fmt_pct(row['customer_conversion_rate'])} of the "
+        f"{fmt_int(row['n_customers'])} identified customers order in at least one of "
+        f"their sessions; a customer has {fmt_num(row['avg_sessions_per_customer'], 1)} "
+        "sessions on average."
+        if is_missing(ratio)
+        else f"but {fmt_pct(row['customer_conversion_rate'])} of the "
+        f"{fmt_int(row['n_customers'])} identified customers order in at least one of "
+        f"their sessions: {fmt_ratio(ratio)} as high, because a customer has "
+        f"{fmt_num(row['avg_sessions_per_customer'], 1)} sessions on average."
+    )
     return Paragraph(
         f"{fmt_pct(row['session_conversion_rate'])} of sessions end in a completed order, "
-        f"but {fmt_pct(row['customer_conversion_rate'])} of the "
-        f"{fmt_int(row['n_customers'])} identified customers order in at least one of "
-        f"their sessions: {fmt_ratio(row['customer_to_session_conversion_ratio'])} as high, "
-        f"because a customer has {fmt_num(row['avg_sessions_per_customer'], 1)} sessions on "
-        f"average. {fmt_pct(row['anonymous_session_share'])} of sessions are anonymous and "
-        "count at session level only.",
+        f"{comparison} {fmt_pct(row['anonymous_session_share'])} of sessions are anonymous "
+        "and count at session level only.",
         key="conversion-levels",
     )
 
