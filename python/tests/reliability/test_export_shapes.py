@@ -22,12 +22,13 @@ The builds of a target share one warehouse and one dbt target folder, reloaded a
 refreshed for each shape as a user reloading their exports would (partial parsing makes the
 later builds skip the parse); analyze and report run in this process.
 
-Measured on the project's 2-core machine, shared with other engineers' builds (load average
-2 to 8): the whole module (`pytest python/tests/reliability/test_export_shapes.py -m "not
-spark"`, 7 builds, 28 tests) took 335 s of wall time, with `make lint` running alongside for
-the first minute; per build, DuckDB 27 to 54 s (99 s beside the lint), PostgreSQL 24 to 41 s.
-An earlier layout (8 builds, PostgreSQL on orders only as well, dbt unit tests included) took
-357 s, so orders-only moved to DuckDB only and the unit tests out of these builds.
+Measured on the project's 2-core machine, shared with other engineers' builds: the whole
+module (`pytest python/tests/reliability/test_export_shapes.py -m "not spark"`, 7 builds, 28
+tests) took 195 s of wall time at a load average of 3 to 5 (DuckDB 17 to 47 s per build, the
+first one parsing the project; PostgreSQL 18 and 23 s), and 335 s at a load average of 5 to 8
+with `make lint` running alongside. An earlier layout (8 builds, PostgreSQL on orders only as
+well, dbt unit tests included) took 357 s, so orders-only runs on DuckDB only and the unit
+tests stay out of these builds.
 """
 
 from __future__ import annotations
