@@ -36,7 +36,13 @@ reference_checked as (
             when accepted_sessions.session_id is null then 'unknown_session'
         end as rejection_reason,
         staged_events.record_key,
-        staged_events.raw_record
+        -- Rejected rows only: dq_rejected_rows is its one reader, and on
+        -- accepted rows it would copy the widest column of the largest table.
+        case
+            when staged_events.rejection_reason is not null
+                or accepted_sessions.session_id is null
+                then staged_events.raw_record
+        end as raw_record
     from staged_events
     left join accepted_sessions
         on staged_events.session_id = accepted_sessions.session_id

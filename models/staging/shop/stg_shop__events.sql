@@ -20,6 +20,8 @@ raw_events as (
     select * from {{ shop_source('events') }}
 ),
 
+{%- if is_incremental() %}
+
 restaged_event_ids as (
     select distinct {{ clean_text('event_id') }} as event_id
     from raw_events
@@ -34,6 +36,14 @@ source as (
             select restaged_event_ids.event_id from restaged_event_ids
         )
 ),
+{%- else %}
+
+{#- A full build stages every row: no change list to widen (the engines do
+    not drop the always-true branch of the filter above by themselves). #}
+source as (
+    select * from raw_events
+),
+{%- endif %}
 
 cleaned as (
     select
