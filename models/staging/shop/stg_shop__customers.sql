@@ -39,6 +39,7 @@ cleaned as (
         country as raw_country
 
     from source
+    {{ evaluate_once() }}
 ),
 
 typed as (
@@ -51,6 +52,7 @@ typed as (
         ) }}
             as raw_record
     from cleaned
+    {{ evaluate_once() }}
 ),
 
 row_checked as (

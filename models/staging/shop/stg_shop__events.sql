@@ -63,6 +63,7 @@ cleaned as (
         {{ clean_text('event_at') }} as event_at_text
 
     from source
+    {{ evaluate_once() }}
 ),
 
 typed as (
@@ -70,6 +71,7 @@ typed as (
         *,
         {{ parse_iso_timestamp('event_at_text') }} as event_at
     from cleaned
+    {{ evaluate_once() }}
 ),
 
 row_checked as (

@@ -24,6 +24,7 @@ cleaned as (
         {{ clean_text('unit_price_usd') }} as unit_price_usd_text
 
     from source
+    {{ evaluate_once() }}
 ),
 
 typed as (
@@ -32,6 +33,7 @@ typed as (
         {{ parse_integer('quantity_text') }} as quantity,
         {{ parse_decimal('unit_price_usd_text') }} as unit_price_usd
     from cleaned
+    {{ evaluate_once() }}
 ),
 
 row_checked as (

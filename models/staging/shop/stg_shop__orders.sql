@@ -31,6 +31,7 @@ cleaned as (
         {{ clean_text('ordered_at') }} as ordered_at_text
 
     from source
+    {{ evaluate_once() }}
 ),
 
 typed as (
@@ -39,6 +40,7 @@ typed as (
         {{ parse_decimal('order_total_usd_text') }} as order_total_usd,
         {{ parse_iso_timestamp('ordered_at_text') }} as ordered_at
     from cleaned
+    {{ evaluate_once() }}
 ),
 
 row_checked as (

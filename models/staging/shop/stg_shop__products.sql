@@ -26,6 +26,7 @@ cleaned as (
         {{ clean_text('cost_usd') }} as cost_usd_text
 
     from source
+    {{ evaluate_once() }}
 ),
 
 typed as (
@@ -34,6 +35,7 @@ typed as (
         {{ parse_decimal('price_usd_text') }} as price_usd,
         {{ parse_decimal('cost_usd_text') }} as cost_usd
     from cleaned
+    {{ evaluate_once() }}
 ),
 
 row_checked as (

@@ -42,6 +42,7 @@ cleaned as (
         {{ clean_text('session_start_at') }} as session_start_at_text
 
     from source
+    {{ evaluate_once() }}
 ),
 
 typed as (
@@ -49,6 +50,7 @@ typed as (
         *,
         {{ parse_iso_timestamp('session_start_at_text') }} as session_start_at
     from cleaned
+    {{ evaluate_once() }}
 ),
 
 row_checked as (
