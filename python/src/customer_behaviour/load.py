@@ -478,7 +478,7 @@ def _load_duckdb(
     assert path is not None
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        connection = duckdb.connect(str(path))
+        connection = duckdb.connect(str(path), config=target.duckdb_config())
     except duckdb.Error as error:
         from customer_behaviour.preflight import duckdb_open_error
 

@@ -35,6 +35,13 @@ class WarehouseTarget:
     spark_method: str | None = None
     spark_conf: tuple[tuple[str, str], ...] = ()
     """Spark: the profile's server_side_parameters, which the Python layer's session reuses."""
+    duckdb_settings: tuple[tuple[str, str], ...] = ()
+    """DuckDB: the profile's `settings` (memory_limit, ...), which the loader and the Python
+    layer apply to their own connections too, so every step keeps to the same memory."""
+
+    def duckdb_config(self) -> dict[str, str]:
+        """The DuckDB settings as `duckdb.connect(config=...)` takes them."""
+        return dict(self.duckdb_settings)
 
     def describe(self) -> str:
         """One line for humans: where to point DBeaver."""
@@ -100,7 +107,12 @@ def load_target(target: str | None = None) -> WarehouseTarget:
         path = Path(credentials.path)
         if not path.is_absolute():
             path = project_dir() / path
-        return WarehouseTarget(profile.target_name, adapter_type, duckdb_path=path)
+        settings = tuple(
+            (str(key), str(value)) for key, value in (getattr(credentials, "settings", None) or {}).items()
+        )
+        return WarehouseTarget(
+            profile.target_name, adapter_type, duckdb_path=path, duckdb_settings=settings
+        )
     if adapter_type == "postgres":
         return WarehouseTarget(
             profile.target_name,

@@ -189,7 +189,7 @@ class DuckDBWarehouse(Warehouse):
                 f"'{target.target_name}'; {BUILD_HINT}"
             )
         try:
-            self._connection = duckdb.connect(str(path))
+            self._connection = duckdb.connect(str(path), config=target.duckdb_config())
         except duckdb.Error as error:
             from customer_behaviour.preflight import duckdb_open_error
 
