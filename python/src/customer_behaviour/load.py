@@ -478,11 +478,12 @@ def _load_duckdb(
     assert path is not None
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        connection = duckdb.connect(str(path), config=target.duckdb_config())
+        connection = duckdb.connect(str(path))
     except duckdb.Error as error:
         from customer_behaviour.preflight import duckdb_open_error
 
         raise duckdb_open_error(path, error) from error
+    target.apply_duckdb_settings(connection)
     quote = _duckdb_quote
     counts: dict[str, int] = {}
     try:

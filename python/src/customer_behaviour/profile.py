@@ -9,9 +9,11 @@ and the target selection behave exactly as in dbt.
 from __future__ import annotations
 
 import os
+import re
 from argparse import Namespace
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from customer_behaviour.errors import UserError
 
@@ -39,9 +41,21 @@ class WarehouseTarget:
     """DuckDB: the profile's `settings` (memory_limit, ...), which the loader and the Python
     layer apply to their own connections too, so every step keeps to the same memory."""
 
-    def duckdb_config(self) -> dict[str, str]:
-        """The DuckDB settings as `duckdb.connect(config=...)` takes them."""
-        return dict(self.duckdb_settings)
+    def apply_duckdb_settings(self, connection: Any) -> None:
+        """Apply the profile's DuckDB settings to an open connection.
+
+        With SET rather than ``duckdb.connect(config=...)``: DuckDB refuses a second
+        connection to an open file with a different config in the same process, and a
+        SET changes the open database's setting for every connection to it.
+        """
+        for name, value in self.duckdb_settings:
+            if not re.fullmatch(r"[a-z_]+", name):
+                raise UserError(
+                    f"DuckDB setting {name!r} in profiles.yml is not a setting name; "
+                    "fix the settings of the duckdb output"
+                )
+            quoted = value.replace("'", "''")
+            connection.execute(f"set {name} = '{quoted}'")
 
     def describe(self) -> str:
         """One line for humans: where to point DBeaver."""
@@ -107,9 +121,8 @@ def load_target(target: str | None = None) -> WarehouseTarget:
         path = Path(credentials.path)
         if not path.is_absolute():
             path = project_dir() / path
-        settings = tuple(
-            (str(key), str(value)) for key, value in (getattr(credentials, "settings", None) or {}).items()
-        )
+        profile_settings = getattr(credentials, "settings", None) or {}
+        settings = tuple((str(key), str(value)) for key, value in profile_settings.items())
         return WarehouseTarget(
             profile.target_name, adapter_type, duckdb_path=path, duckdb_settings=settings
         )

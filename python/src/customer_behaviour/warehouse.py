@@ -189,11 +189,12 @@ class DuckDBWarehouse(Warehouse):
                 f"'{target.target_name}'; {BUILD_HINT}"
             )
         try:
-            self._connection = duckdb.connect(str(path), config=target.duckdb_config())
+            self._connection = duckdb.connect(str(path))
         except duckdb.Error as error:
             from customer_behaviour.preflight import duckdb_open_error
 
             raise duckdb_open_error(path, error) from error
+        target.apply_duckdb_settings(self._connection)
 
     @staticmethod
     def quote(*parts: str) -> str:
