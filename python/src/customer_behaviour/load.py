@@ -83,17 +83,23 @@ def check_folder(folder: Path) -> list[InputFile]:
 
 
 def _check_file(table: str, path: Path) -> InputFile:
+    header, records = check_csv(path, TABLE_COLUMNS[table])
+    return InputFile(table, path, header, path.stat().st_size, records)
+
+
+def check_csv(path: Path, expected: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
+    """A UTF-8 CSV with exactly the expected columns (any order) and well-formed records:
+    its header and number of records, else a UserError naming the file, line and column."""
     _check_utf8(path)
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         first_line = handle.readline()
     if not first_line.strip():
         raise UserError(
             f"{path}: line 1: no header row; the first line must name the columns "
-            f"{','.join(TABLE_COLUMNS[table])}"
+            f"{','.join(expected)}"
         )
     header = tuple(next(csv.reader([first_line])))
     header = tuple(name.strip() for name in header)
-    expected = TABLE_COLUMNS[table]
     if len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
         raise UserError(
             f"{path}: line 1: the header is not comma-separated ({header[0][:60]!r}); "
@@ -119,8 +125,7 @@ def _check_file(table: str, path: Path) -> InputFile:
         raise UserError(
             f"{path}: line 1: column {name!r} {what}; the header must be {','.join(expected)}"
         )
-    records = _check_records(path, header)
-    return InputFile(table, path, header, path.stat().st_size, records)
+    return header, _check_records(path, header)
 
 
 class _LineEndings:

@@ -131,9 +131,13 @@ class Manifest:
 
     def analytics_tables(self) -> dict[str, SourceTable]:
         """Every table of the source ``analytics``, by table name."""
+        return self.source_tables(ANALYTICS_SOURCE)
+
+    def source_tables(self, source_name: str) -> dict[str, SourceTable]:
+        """Every table of one dbt source, by table name."""
         tables: dict[str, SourceTable] = {}
         for source in self.sources.values():
-            if source.get("source_name") != ANALYTICS_SOURCE:
+            if source.get("source_name") != source_name:
                 continue
             columns = {
                 name: str(column.get("description") or "")
@@ -150,10 +154,14 @@ class Manifest:
 
     def analytics_table(self, name: str) -> SourceTable:
         """One table of the source ``analytics``; a UserError when it is not declared."""
-        tables = self.analytics_tables()
+        return self.source_table(ANALYTICS_SOURCE, name)
+
+    def source_table(self, source_name: str, name: str) -> SourceTable:
+        """One table of a dbt source; a UserError when it is not declared."""
+        tables = self.source_tables(source_name)
         if name not in tables:
             raise UserError(
-                f"table {name} is not declared in dbt source '{ANALYTICS_SOURCE}' in {self.path}: "
+                f"table {name} is not declared in dbt source '{source_name}' in {self.path}: "
                 f"the manifest is older than this code; {BUILD_HINT}"
             )
         return tables[name]
