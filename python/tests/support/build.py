@@ -148,8 +148,43 @@ def build_target(tmp_path_factory: pytest.TempPathFactory, target: str) -> Build
     if target == "postgres":
         recreate_postgres_database(TEST_DATABASE)
     env = base_env(tmp, target)
-    run_dbt(env, "build", "--target", target)
+    build_with_enrich(env, target)
     return Build(target=target, env=env, duckdb_path=tmp / "warehouse.duckdb")
+
+
+REFERENCE_MODELS = "source:reference+"
+"""What reads the reference tables that `customer-behaviour enrich` writes."""
+EXAMPLE_STATISTICS = PROJECT_DIR / "examples" / "enrichment" / "country_statistics_made_up.csv"
+"""The made-up statistics file the project ships; the test builds load it."""
+
+
+def run_enrich(env: dict[str, str], target: str, *args: str) -> subprocess.CompletedProcess:
+    """``customer-behaviour enrich`` as ``make run`` runs it (a test failure when it fails)."""
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("customer-behaviour")),
+            "enrich",
+            "--target",
+            target,
+            "--quiet",
+            *args,
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(f"enrich failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+def build_with_enrich(env: dict[str, str], target: str, *dbt_args: str) -> None:
+    """``make run``'s build: everything but the reference models, enrich, then those."""
+    run_dbt(env, "build", "--target", target, *dbt_args, "--exclude", REFERENCE_MODELS)
+    run_enrich(env, target, "--statistics", str(EXAMPLE_STATISTICS))
+    run_dbt(env, "build", "--target", target, *dbt_args, "--select", REFERENCE_MODELS)
 
 
 @pytest.fixture(scope="session")

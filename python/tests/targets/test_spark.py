@@ -30,7 +30,7 @@ import pandas as pd
 import pytest
 
 from support.analytics import ANALYZE_OPTIONS, run_cli, run_cli_in_process
-from support.build import Build, base_env, run_dbt
+from support.build import Build, base_env, build_with_enrich
 from support.compare import values_equal
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.spark]
@@ -67,7 +67,7 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> SparkBuild:
     tmp = tmp_path_factory.mktemp("build_spark")
     env = base_env(tmp, SPARK_TARGET)
     started = time.monotonic()
-    run_dbt(env, "build", "--target", SPARK_TARGET)
+    build_with_enrich(env, SPARK_TARGET)
     seconds = time.monotonic() - started
     print(f"\ndbt build on Spark: {seconds:.0f} s")
     manifest = json.loads((tmp / "target" / "manifest.json").read_text(encoding="utf-8"))
