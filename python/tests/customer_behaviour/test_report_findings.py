@@ -19,6 +19,7 @@ from customer_behaviour.report.findings import (
     DriverTerm,
     Experiment,
     Findings,
+    OwnStatistics,
     Period,
     Repeat,
     SegmentLeak,
@@ -142,7 +143,7 @@ def test_nothing_found_gives_no_cards_and_says_so() -> None:
     assert recommendations.recommendation_cards(Findings()).notices == (
         recommendations.NO_RECOMMENDATION,
     )
-    assert next_steps.next_steps(Findings()) == next_steps.ALWAYS
+    assert next_steps.next_steps(Findings()) == (next_steps.OWN_STATISTICS, *next_steps.ALWAYS)
 
 
 def test_next_steps_follow_the_experiment_and_the_repeat_cohort() -> None:
@@ -150,7 +151,15 @@ def test_next_steps_follow_the_experiment_and_the_repeat_cohort() -> None:
     steps = next_steps.next_steps(found)
     assert steps[0].startswith("Run the experiment proposed above for at least 42 days")
     assert "the Mar 2024 cohort stands at 8.1% only" in steps[1]
-    assert steps[2:] == next_steps.ALWAYS
+    assert steps[2:] == (next_steps.OWN_STATISTICS, *next_steps.ALWAYS)
+
+
+@pytest.mark.parametrize(("made_up", "asked"), [(True, True), (False, False)])
+def test_next_steps_ask_for_real_statistics_until_they_are_joined(
+    made_up: bool, asked: bool
+) -> None:
+    found = Findings(own_statistics=OwnStatistics(("income",), 3, made_up=made_up))
+    assert (next_steps.OWN_STATISTICS in next_steps.next_steps(found)) is asked
 
 
 # ----------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from customer_behaviour.report.findings import Findings
 from customer_behaviour.report.sections import (
     associations,
     cleaning,
+    enrichment,
     features,
     funnels,
     insights,
@@ -44,6 +45,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
     sequences.SECTION,
     associations.SECTION,
     segmentation.SECTION,
+    enrichment.SECTION,
     insights.SECTION,
     recommendations.SECTION,
     next_steps.SECTION,

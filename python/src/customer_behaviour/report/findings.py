@@ -242,6 +242,49 @@ class Experiment:
 
 
 @dataclass(frozen=True)
+class LocalTiming:
+    """The local weekdays with the highest and the lowest session conversion."""
+
+    best_weekday: str
+    best_rate: float
+    worst_weekday: str
+    worst_rate: float
+    n_sessions: float
+    certainty: Certainty
+
+
+@dataclass(frozen=True)
+class HolidayEffect:
+    """Conversion on local public holidays versus ordinary days, pooled over the countries."""
+
+    holiday_rate: float
+    ordinary_rate: float
+    n_holiday_sessions: float
+    n_holiday_dates: float
+    n_countries: int
+    certainty: Certainty
+
+
+@dataclass(frozen=True)
+class ContinentRates:
+    """Session conversion per continent (by sessions, largest first)."""
+
+    continents: tuple[str, ...]
+    rates: tuple[float, ...]
+    certainty: Certainty
+
+
+@dataclass(frozen=True)
+class OwnStatistics:
+    """What the user's own statistics add: their metrics and countries."""
+
+    metrics: tuple[str, ...]
+    n_countries: int
+    made_up: bool
+    """True when a source says the numbers are made up (the shipped example)."""
+
+
+@dataclass(frozen=True)
 class Findings:
     """Every section's findings; a field is None when its section found nothing to say."""
 
@@ -260,6 +303,10 @@ class Findings:
     retention: Retention | None = None
     repeat: Repeat | None = None
     experiment: Experiment | None = None
+    local_timing: LocalTiming | None = None
+    holiday_effect: HolidayEffect | None = None
+    continents: ContinentRates | None = None
+    own_statistics: OwnStatistics | None = None
 
     @staticmethod
     def combine(parts: Iterable[Findings]) -> Findings:

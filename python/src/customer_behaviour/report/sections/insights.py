@@ -1,4 +1,4 @@
-"""8. Insights: what the results say, each with how sure it is.
+"""9. Insights: what the results say, each with how sure it is.
 
 The segment chart and the worst-converting segment are read from marts.fct_sessions, broken
 down by the dbt variable ``customer_behaviour__funnel_segments`` (the breakdowns of the funnel

@@ -1,4 +1,4 @@
-"""10. Next steps: what would make the next version of the report better, from the findings."""
+"""11. Next steps: what would make the next version of the report better, from the findings."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ from customer_behaviour.report.findings import Findings
 from customer_behaviour.report.spec import BlockSpec, SectionSpec
 from customer_behaviour.report.stats import fmt_int, fmt_month, fmt_pct
 
+OWN_STATISTICS = (
+    "Add official regional statistics of your own (for example CBS or Eurostat figures for "
+    "the customers' countries) with `make run STATISTICS=file.csv` (docs/enrichment.md) to "
+    "see whether regional differences reflect the population or the shop."
+)
+"""The step for as long as no real statistics of the user's own are joined."""
 ALWAYS = (
-    "Enrich with external data (for example CBS or other official regional statistics "
-    "for the customers' countries) to see whether regional differences reflect the "
-    "population or the shop.",
     "Recreate any finding in SQL: analyses/ holds the queries (compile them with "
     "`dbt compile` and paste them into DBeaver).",
     "Rebuild this report after every data load: `make run` rebuilds the marts, reruns "
@@ -39,6 +42,8 @@ def next_steps(findings: Findings) -> tuple[str, ...]:
             "Model sequences per customer across sessions (not only within a session), since "
             "customers buy over several visits."
         )
+    if findings.own_statistics is None or findings.own_statistics.made_up:
+        steps.append(OWN_STATISTICS)
     return (*steps, *ALWAYS)
 
 

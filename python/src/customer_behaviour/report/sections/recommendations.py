@@ -1,4 +1,4 @@
-"""9. Recommendations: what to do about the findings, and how to test it.
+"""10. Recommendations: what to do about the findings, and how to test it.
 
 The experiment sizing is read from analytics.experiment_sizing; every recommendation is a
 small pure function of the sections' findings, carrying the certainty of the finding it rests
