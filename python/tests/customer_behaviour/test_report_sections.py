@@ -131,6 +131,53 @@ def test_empty_marts_become_notices_not_nan(built_report: BuiltReport, tmp_path:
     notices = {section.id: section.notices for section in parsed.sections}
     assert any("holds no session" in notice for notice in notices["overview"])
     assert any("No insight could be generated" in notice for notice in notices["insights"])
-    for section_id in ("features", "funnels", "sequences", "associations", "segmentation"):
+    for section_id in (
+        "features",
+        "funnels",
+        "sequences",
+        "associations",
+        "segmentation",
+        "enrichment",
+    ):
         assert notices[section_id], section_id
     assert not NOT_A_NUMBER.findall(visible_text(html)), NOT_A_NUMBER.findall(visible_text(html))
+
+
+@pytest.mark.parametrize("build", ["duckdb"], indirect=True)
+def test_enrichment_without_reference_data_says_what_to_run(
+    built_report: BuiltReport, tmp_path: Path
+) -> None:
+    """Sessions whose countries have no reference data (enrich not run, or no ISO codes): the
+    section's local-time, holiday and continent parts are one notice each, naming enrich."""
+    import duckdb
+
+    build = built_report.build
+    copy = tmp_path / "no_reference.duckdb"
+    shutil.copy(build.duckdb_path, copy)
+    with duckdb.connect(str(copy)) as connection:
+        connection.execute("update marts.fct_sessions_local_time set has_local_time = false")
+    env = {**build.env, "CUSTOMER_BEHAVIOUR_DUCKDB_PATH": str(copy)}
+    out = tmp_path / "no_reference.html"
+    result = run_cli(env, "report", "--target", "duckdb", "--quiet", "--out", str(out))
+    assert result.returncode == 0, result.stderr[-3000:]
+    html = out.read_text(encoding="utf-8")
+    section = next(s for s in parse_report(html).sections if s.id == "enrichment")
+    naming = [notice for notice in section.notices if "customer-behaviour enrich" in notice]
+    assert len(naming) == 3, section.notices
+    assert not NOT_A_NUMBER.findall(visible_text(html))
+
+
+def test_the_holiday_paragraph_matches_pandas(built_report: BuiltReport) -> None:
+    """The pooled holiday and ordinary-day conversion the report states, recomputed from the
+    sessions in local time."""
+    sessions = built_report.build.frame(
+        "select is_public_holiday, did_purchase from marts.fct_sessions_local_time "
+        "where is_public_holiday is not null"
+    )
+    holiday = sessions["is_public_holiday"].astype(bool)
+    bought = sessions["did_purchase"].astype(bool)
+    text = parse_report(built_report.html).texts["fact-holidays"]
+    assert text.startswith(f"{holiday.sum():,} sessions in ")
+    assert (
+        f"converted at {bought[holiday].mean():.1%} against {bought[~holiday].mean():.1%}" in text
+    )

@@ -262,6 +262,8 @@ class HolidayEffect:
     n_holiday_sessions: float
     n_holiday_dates: float
     n_countries: int
+    holiday_share: float
+    """Holiday sessions / all sessions of these countries."""
     certainty: Certainty
 
 

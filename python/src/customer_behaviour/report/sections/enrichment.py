@@ -175,11 +175,16 @@ def timing_block(data: ReportData) -> Evidence:
 
 
 def _multi_zone_countries(data: ReportData) -> list[str]:
-    """Countries of the sessions whose main zone is one of several (from the mart's zones)."""
-    from customer_behaviour.enrich import main_time_zone
+    """Countries of the sessions whose zones keep different UTC offsets (the main zone is
+    then right for part of the country only)."""
+    from customer_behaviour.enrich import zones_differ
 
-    countries = data.model("fct_sessions_local_time", ["country", "time_zone"]).dropna()
-    return sorted(code for code in set(countries["country"]) if main_time_zone(code)[1] > 1)
+    sessions = data.model("fct_sessions_local_time", ["country", "time_zone", "session_start_at"])
+    sessions = sessions.dropna(subset=["time_zone"])
+    if sessions.empty:
+        return []
+    year = pd.Timestamp(sessions["session_start_at"].min()).year
+    return sorted(code for code in set(sessions["country"]) if zones_differ(code, year))
 
 
 def _holiday_effect(holidays: pd.DataFrame) -> HolidayEffect | None:
@@ -195,6 +200,7 @@ def _holiday_effect(holidays: pd.DataFrame) -> HolidayEffect | None:
         n_holiday_sessions=float(n1),
         n_holiday_dates=float(usable["n_holiday_dates"].sum()),
         n_countries=len(usable),
+        holiday_share=float(n1 / (n1 + n2)),
         certainty=certainty_from_p(test.p_value),
     )
 
@@ -263,8 +269,13 @@ def holidays_block(data: ReportData) -> Evidence:
         f"{fmt_int(found.n_holiday_sessions)} sessions in {found.n_countries} countries started "
         f"on a local public holiday ({fmt_int(found.n_holiday_dates)} country-dates). They "
         f"converted at {fmt_pct(found.holiday_rate)} against {fmt_pct(found.ordinary_rate)} on "
-        f"ordinary days. {found.certainty.text} Regional differences in conversion are "
-        "therefore not only calendar effects when the difference is small next to them."
+        f"ordinary days. {found.certainty.text}"
+    )
+    gap = abs(found.holiday_rate - found.ordinary_rate)
+    text += (
+        f" Holidays hold {fmt_pct(found.holiday_share)} of these countries' sessions, so they "
+        f"move a country's overall conversion by about {fmt_pp(found.holiday_share * gap)} "
+        "at most: differences between countries larger than that are not calendar effects."
     )
     block = Block(paragraphs=(Paragraph(text, key="holidays"),), tables=(_holiday_table(holidays),))
     return Evidence(block, Findings(holiday_effect=found))
@@ -359,7 +370,7 @@ def _statistics_rows(
                 (
                     str(metric),
                     str(row.country),
-                    fmt_int(row.statistic_year),
+                    str(int(row.statistic_year)),
                     fmt_num(row.statistic_value, 2),
                     fmt_int(row.n_sessions),
                     fmt_pct(row.conversion_rate),
