@@ -90,7 +90,7 @@ def test_local_time_matches_zoneinfo(build: Build, local_sessions: pd.DataFrame)
         ("DE", date(2024, 3, 29), True),  # Good Friday
         ("GB", date(2024, 3, 29), True),
         ("FR", date(2024, 3, 29), False),  # not a national holiday in France
-        ("NL", date(2024, 3, 29), False),
+        ("NL", date(2024, 2, 14), False),
     ],
 )
 def test_holiday_flags_match_the_holidays_package(
