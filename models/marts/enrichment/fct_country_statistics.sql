@@ -34,9 +34,10 @@ final as (
         statistics.statistic_source,
         coalesce(sessions_per_year.n_sessions, 0) as n_sessions,
         coalesce(sessions_per_year.n_purchase_sessions, 0) as n_purchase_sessions,
-        case when sessions_per_year.n_sessions > 0 then
-            cast(sessions_per_year.n_purchase_sessions as {{ dbt.type_float() }})
-            / sessions_per_year.n_sessions
+        case
+            when sessions_per_year.n_sessions > 0
+                then cast(sessions_per_year.n_purchase_sessions as {{ dbt.type_float() }})
+                    / sessions_per_year.n_sessions
         end as conversion_rate
     from statistics
     left join sessions_per_year

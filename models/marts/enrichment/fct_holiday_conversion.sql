@@ -29,11 +29,15 @@ counted as (
 rates as (
     select
         *,
-        case when n_holiday_sessions > 0 then
-            cast(n_holiday_purchase_sessions as {{ dbt.type_float() }}) / n_holiday_sessions
+        case
+            when n_holiday_sessions > 0
+                then n_holiday_purchase_sessions
+                    / cast(n_holiday_sessions as {{ dbt.type_float() }})
         end as holiday_conversion_rate,
-        case when n_ordinary_sessions > 0 then
-            cast(n_ordinary_purchase_sessions as {{ dbt.type_float() }}) / n_ordinary_sessions
+        case
+            when n_ordinary_sessions > 0
+                then n_ordinary_purchase_sessions
+                    / cast(n_ordinary_sessions as {{ dbt.type_float() }})
         end as ordinary_conversion_rate
     from counted
 ),
@@ -69,11 +73,13 @@ final as (
         n_ordinary_purchase_sessions,
         ordinary_conversion_rate,
         conversion_difference,
-        case when n_holiday_sessions > 0 and n_ordinary_sessions > 0 then
-            adjusted_difference - difference_margin
+        case
+            when n_holiday_sessions > 0 and n_ordinary_sessions > 0
+                then adjusted_difference - difference_margin
         end as difference_ci_low,
-        case when n_holiday_sessions > 0 and n_ordinary_sessions > 0 then
-            adjusted_difference + difference_margin
+        case
+            when n_holiday_sessions > 0 and n_ordinary_sessions > 0
+                then adjusted_difference + difference_margin
         end as difference_ci_high
     from differences
 )
