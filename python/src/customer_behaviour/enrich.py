@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from customer_behaviour.errors import UserError
-from customer_behaviour.manifest import load_manifest
+from customer_behaviour.manifest import Relation, load_manifest
 from customer_behaviour.profile import load_target
 from customer_behaviour.warehouse import Columns, TableWrite, Warehouse, connect
 
@@ -383,8 +383,8 @@ def reference_frames(
     return frames, messages
 
 
-def _read_scope(warehouse: Warehouse, relation: object) -> DataScope | None:
-    sessions = warehouse.read(relation, ["country", "session_start_at", "is_accepted"])  # type: ignore[arg-type]
+def _read_scope(warehouse: Warehouse, relation: Relation) -> DataScope | None:
+    sessions = warehouse.read(relation, ["country", "session_start_at", "is_accepted"])
     return data_scope(sessions)
 
 
