@@ -42,23 +42,28 @@ rates as (
     from counted
 ),
 
+adjusted as (
+    {#- Agresti-Caffo: one success and one failure added to each group (as floats: Spark's
+    decimal division would round to six digits). #}
+    select
+        *,
+        cast(n_holiday_purchase_sessions + 1 as {{ dbt.type_float() }})
+        / (n_holiday_sessions + 2) as adjusted_holiday_rate,
+        cast(n_ordinary_purchase_sessions + 1 as {{ dbt.type_float() }})
+        / (n_ordinary_sessions + 2) as adjusted_ordinary_rate
+    from rates
+),
+
 differences as (
-    {#- Agresti-Caffo: one success and one failure added to each group. #}
     select
         *,
         holiday_conversion_rate - ordinary_conversion_rate as conversion_difference,
-        (n_holiday_purchase_sessions + 1.0) / (n_holiday_sessions + 2)
-        - (n_ordinary_purchase_sessions + 1.0) / (n_ordinary_sessions + 2)
-            as adjusted_difference,
-        1.959963984540054 * sqrt(
-            (n_holiday_purchase_sessions + 1.0) / (n_holiday_sessions + 2)
-            * (1 - (n_holiday_purchase_sessions + 1.0) / (n_holiday_sessions + 2))
-            / (n_holiday_sessions + 2)
-            + (n_ordinary_purchase_sessions + 1.0) / (n_ordinary_sessions + 2)
-            * (1 - (n_ordinary_purchase_sessions + 1.0) / (n_ordinary_sessions + 2))
-            / (n_ordinary_sessions + 2)
+        adjusted_holiday_rate - adjusted_ordinary_rate as adjusted_difference,
+        cast(1.959963984540054 as {{ dbt.type_float() }}) * sqrt(
+            adjusted_holiday_rate * (1 - adjusted_holiday_rate) / (n_holiday_sessions + 2)
+            + adjusted_ordinary_rate * (1 - adjusted_ordinary_rate) / (n_ordinary_sessions + 2)
         ) as difference_margin
-    from rates
+    from adjusted
 ),
 
 final as (
