@@ -390,12 +390,11 @@ def own_statistics_block(data: ReportData) -> Evidence:
         "conversion_rate",
     )
     if statistics.empty:
-        return Evidence(
-            notice_block(
-                "No statistics of your own were added: `make run STATISTICS=file.csv` joins "
-                "yours by country and year (docs/enrichment.md)."
-            )
+        text = (
+            "No statistics of your own were added: `make run STATISTICS=file.csv` joins "
+            "yours by country and year (docs/enrichment.md)."
         )
+        return Evidence(Block(paragraphs=(Paragraph(text, key="own-statistics"),)))
     rows, correlations = _statistics_rows(statistics)
     sources = sorted(set(statistics["statistic_source"]))
     text = (
