@@ -56,7 +56,7 @@ from customer_behaviour.analytics_tables import (
     SPEND_DRIVERS,
 )
 from customer_behaviour.contract import TABLE_COLUMNS
-from support.build import Build, private_build, run_dbt
+from support.build import REFERENCE_MODELS, Build, private_build, run_dbt
 from support.report import numbers, parse_report, visible_text
 from support.shapes import BUILDS, ShapeBuild
 
@@ -77,7 +77,7 @@ ANALYTICS_TABLES = (
     PATH_REMOVAL_EFFECTS,
 )
 NOT_A_NUMBER = re.compile(r"\b(nan|inf|infinity)\b|Traceback", re.IGNORECASE)
-STEPS = ("load", "build", "analyze", "report")
+STEPS = ("load", "build", "enrich", "build reference models", "analyze", "report")
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,13 @@ def _make_run(build: Build, data: Path, report: Path) -> dict[str, Step]:
             *("build", "--target", target, "--full-refresh"),
             *("--vars", json.dumps({"customer_behaviour__use_seeds": False})),
             # The unit tests hold fixed rows, the same for any data (the sample build runs them).
+            *("--exclude-resource-type", "unit_test", "--exclude", REFERENCE_MODELS),
+        ),
+        "enrich": lambda: _in_process(build.env, "enrich", "--target", target),
+        "build reference models": lambda: _dbt(
+            build.env,
+            *("build", "--target", target, "--full-refresh", "--select", REFERENCE_MODELS),
+            *("--vars", json.dumps({"customer_behaviour__use_seeds": False})),
             *("--exclude-resource-type", "unit_test"),
         ),
         "analyze": lambda: _in_process(build.env, "analyze", "--target", target),

@@ -162,6 +162,7 @@ NO_SESSION_NOTICES = (
     ("sequences", "analytics.path_removal_effects is empty: no session has events."),
     ("associations", "No category was viewed."),
     ("segmentation", "fct_conversion_levels has no sessions."),
+    ("enrichment", "fct_sessions_local_time has no sessions: nothing to put in local time."),
     NO_CUSTOMER_ID,
     STYLES_NOT_COMPARED,
     NOT_SIZED,
@@ -218,7 +219,14 @@ BUILDS = [
         "one_of_everything",
         ("one product", "one customer", "one day", "one device and one country"),
         _combined(one_product, one_customer, one_device_one_country),
-        (("associations", "No rule reaches the thresholds: nothing to plot."),),
+        (
+            ("associations", "No rule reaches the thresholds: nothing to plot."),
+            (
+                "enrichment",
+                "No country of the sessions has both holiday and ordinary sessions in the "
+                "period (or the holidays package has no calendar for them).",
+            ),
+        ),
         days=1,
     ),
     ShapeBuild("every_file_empty", ("every file empty",), every_file_empty, EMPTY_NOTICES),
