@@ -219,14 +219,7 @@ BUILDS = [
         "one_of_everything",
         ("one product", "one customer", "one day", "one device and one country"),
         _combined(one_product, one_customer, one_device_one_country),
-        (
-            ("associations", "No rule reaches the thresholds: nothing to plot."),
-            (
-                "enrichment",
-                "No country of the sessions has both holiday and ordinary sessions in the "
-                "period (or the holidays package has no calendar for them).",
-            ),
-        ),
+        (("associations", "No rule reaches the thresholds: nothing to plot."),),
         days=1,
     ),
     ShapeBuild("every_file_empty", ("every file empty",), every_file_empty, EMPTY_NOTICES),
