@@ -20,9 +20,8 @@ raw_events as (
     select * from {{ shop_source('events') }}
 ),
 
-{%- if is_incremental() %}
-
-restaged_event_ids as (
+-- Read by incremental runs only (below); an unread CTE is never executed.
+restaged_event_ids as (  -- noqa: ST03
     select distinct {{ clean_text('event_id') }} as event_id
     from raw_events
     where {{ in_changed_sessions(session_key(clean_text('session_id'))) }}
@@ -31,19 +30,16 @@ restaged_event_ids as (
 source as (
     select *
     from raw_events
-    where {{ in_changed_sessions(session_key(clean_text('session_id'))) }}
-        or {{ clean_text('event_id') }} in (
-            select restaged_event_ids.event_id from restaged_event_ids
-        )
+    {#- A full build stages every row: no change list to widen (the engines do
+        not drop an always-true `or ... in (...)` by themselves, and DuckDB
+        built the join anyway). #}
+    {%- if is_incremental() %}
+        where {{ in_changed_sessions(session_key(clean_text('session_id'))) }}
+            or {{ clean_text('event_id') }} in (
+                select restaged_event_ids.event_id from restaged_event_ids
+            )
+    {%- endif %}
 ),
-{%- else %}
-
-{#- A full build stages every row: no change list to widen (the engines do
-    not drop the always-true branch of the filter above by themselves). #}
-source as (
-    select * from raw_events
-),
-{%- endif %}
 
 cleaned as (
     select
