@@ -22,5 +22,7 @@ current_fingerprints as (
 select
     session_key,
     input_fingerprint,
-    raw_row_count
+    raw_row_count,
+    -- The settings these sessions were computed under (macro should_full_refresh).
+    '{{ session_configuration_hash() }}' as configuration_hash
 from current_fingerprints

@@ -1,0 +1,17 @@
+{#-
+    md5 of the settings the session-keyed incremental models depend on: the
+    funnel (step columns, step labels), the accepted devices and the longest
+    text value (staging's rules). int_session_inputs_processed records it; a
+    run whose settings differ rebuilds those models whole (should_full_refresh),
+    since their old rows were computed under the old settings and a changed
+    funnel also changes their columns.
+-#}
+{% macro session_configuration_hash() -%}
+    {%- set settings = {
+        'funnel_steps': var('customer_behaviour__funnel_steps'),
+        'product_funnel_steps': var('customer_behaviour__product_funnel_steps', none),
+        'devices': var('customer_behaviour__devices'),
+        'max_text_length': var('customer_behaviour__max_text_length'),
+    } -%}
+    {{- return(local_md5(tojson(settings, sort_keys=true))) -}}
+{%- endmacro %}
