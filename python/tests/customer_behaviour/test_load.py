@@ -16,12 +16,15 @@ from customer_behaviour.errors import UserError
 from customer_behaviour.load import check_folder, load_folder
 from customer_behaviour.profile import WarehouseTarget
 from support.build import (
+    EXAMPLE_STATISTICS,
+    REFERENCE_MODELS,
     TEST_DATABASE,
     Build,
     base_env,
     private_build,
     recreate_postgres_database,
     run_dbt,
+    run_enrich,
 )
 from support.paths import SEEDS_DIR
 
@@ -190,13 +193,13 @@ def test_loading_gives_the_same_marts_as_seeding(
     env = loaded.env
     result = _cli(env, "load", "--data", str(SEEDS_DIR), "--target", build.target, "--quiet")
     assert result.returncode == 0, result.stderr
-    # `dbt run` loads no seed: the configuration seed (channel mapping) first.
-    run_dbt(
-        env, "seed", "--target", build.target, "--vars", "{customer_behaviour__use_seeds: false}"
-    )
-    run_dbt(
-        env, "run", "--target", build.target, "--vars", "{customer_behaviour__use_seeds: false}"
-    )
+    # `dbt run` loads no seed: the configuration seed (channel mapping) first. Then the steps of
+    # `make run` that the seeded build took too: the models, enrich, the models that read it.
+    no_seeds = ("--target", build.target, "--vars", "{customer_behaviour__use_seeds: false}")
+    run_dbt(env, "seed", *no_seeds)
+    run_dbt(env, "run", *no_seeds, "--exclude", REFERENCE_MODELS)
+    run_enrich(env, build.target, "--statistics", str(EXAMPLE_STATISTICS))
+    run_dbt(env, "run", *no_seeds, "--select", REFERENCE_MODELS)
     tables = _table_names(build)
     assert "fct_sessions" in tables and _table_names(loaded) == tables
     for table in tables:
