@@ -5,7 +5,7 @@
 -#}
 {% macro in_changed_sessions(session_key_expression) -%}
     {%- if is_incremental() -%}
-        ({{ session_key_expression }} in (select session_key from {{ ref('stg_shop__sessions_changed') }}))
+        ({{ session_key_expression }} in (select session_key from {{ ref('base_sessions_changed') }}))
     {%- else -%}
         (1 = 1)
     {%- endif -%}

@@ -4,7 +4,7 @@
     delete_changed_sessions).
 
     Every per-event and per-session model is recomputed for whole sessions:
-    stg_shop__sessions_changed lists the session keys whose raw input changed since
+    base_sessions_changed lists the session keys whose raw input changed since
     the last complete run (plus the sessions linked to them through a shared
     event_id, order_id or customer). An incremental run deletes those
     sessions' rows (pre-hook, same transaction) and appends their fresh rows;

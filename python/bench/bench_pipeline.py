@@ -184,7 +184,8 @@ def model_seconds(target_path: Path) -> dict[str, float]:
 def table_rows(warehouse: Warehouse) -> dict[str, int]:
     tables = warehouse.query(
         "select table_schema, table_name from information_schema.tables"
-        " where table_schema in ('raw', 'staging', 'intermediate', 'marts', 'analytics')"
+        " where table_schema in"
+        " ('raw', 'manifest', 'staging', 'intermediate', 'marts', 'analytics')"
         " and table_type = 'BASE TABLE' order by 1, 2"
     )
     return {
@@ -448,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     steps["incremental_run"] = timed("incremental run (dbt run)", run, env)
     models_incremental = model_seconds(workdir / "dbt_target")
-    changed = warehouse.query("select count(*) from staging.stg_shop__sessions_changed")[0][0]
+    changed = warehouse.query("select count(*) from manifest.base_sessions_changed")[0][0]
 
     record: dict[str, Any] = {
         "sessions": args.sessions,

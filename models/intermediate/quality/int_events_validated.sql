@@ -8,7 +8,7 @@
     materialized=session_materialization(),
     pre_hook="{{ delete_changed_sessions() }}"
 ) }}
--- depends_on: {{ ref('stg_shop__sessions_changed') }}
+-- depends_on: {{ ref('base_sessions_changed') }}
 with
 
 staged_events as (

@@ -10,7 +10,7 @@
     materialized=session_materialization(),
     pre_hook="{{ delete_changed_sessions() }}"
 ) }}
--- depends_on: {{ ref('stg_shop__sessions_changed') }}
+-- depends_on: {{ ref('base_sessions_changed') }}
 {%- set page_step = funnel_steps()[0] %}
 with
 

@@ -16,7 +16,7 @@
 with
 
 current_fingerprints as (
-    select * from {{ ref('stg_shop__session_fingerprints') }}
+    select * from {{ ref('base_session_fingerprints') }}
 )
 
 select

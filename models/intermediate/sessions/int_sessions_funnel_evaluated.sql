@@ -9,7 +9,7 @@
     materialized=session_materialization(),
     pre_hook="{{ delete_changed_sessions() }}"
 ) }}
--- depends_on: {{ ref('stg_shop__sessions_changed') }}
+-- depends_on: {{ ref('base_sessions_changed') }}
 with
 
 sequenced_events as (

@@ -36,7 +36,7 @@ DAYS = 6
 START = "2024-03-01"
 NO_SEEDS = "{customer_behaviour__use_seeds: false}"
 # Tables that describe the run, not the data: what this run recomputed.
-RUN_STATE_TABLES = {"stg_shop__sessions_changed"}
+RUN_STATE_TABLES = {"base_sessions_changed"}
 
 
 def _cli(env: dict[str, str], *args: str) -> None:
@@ -109,7 +109,7 @@ def _write(load: dict[str, pd.DataFrame], folder: Path) -> None:
 def _schema_tables(build: Build) -> list[tuple[str, str]]:
     frame = build.frame(
         "select table_schema, table_name from information_schema.tables"
-        " where table_schema in ('staging', 'intermediate', 'marts')"
+        " where table_schema in ('manifest', 'staging', 'intermediate', 'marts')"
         " and table_type in ('BASE TABLE', 'VIEW')"
     )
     pairs = {
@@ -130,7 +130,7 @@ def _snapshot(build: Build) -> dict[tuple[str, str], pd.DataFrame]:
 
 
 def _changed_sessions(build: Build) -> int:
-    return int(build.frame("select count(*) as n from staging.stg_shop__sessions_changed")["n"][0])
+    return int(build.frame("select count(*) as n from manifest.base_sessions_changed")["n"][0])
 
 
 @pytest.fixture(scope="module", params=TARGETS)

@@ -133,7 +133,7 @@ def test_dbt_build_without_a_key_stops_before_touching_anything(
         return  # dbt did not even create the file
     tables = build.frame(
         "select table_schema, table_name from information_schema.tables"
-        " where table_schema in ('raw', 'staging', 'intermediate', 'marts')"
+        " where table_schema in ('raw', 'manifest', 'staging', 'intermediate', 'marts')"
     )
     assert tables.empty, f"built without a key: {tables.to_dict('records')}"
 

@@ -45,7 +45,8 @@ def _fails(connection, statement: str) -> bool:
 def test_reporting_reads_every_mart_and_nothing_upstream(postgres_build: Build) -> None:
     tables = postgres_build.frame(
         "select table_schema, table_name from information_schema.tables"
-        " where table_schema in ('marts', 'analytics', 'raw', 'staging', 'intermediate')"
+        " where table_schema in"
+        " ('marts', 'analytics', 'raw', 'manifest', 'staging', 'intermediate')"
     )
     readable = tables[tables["table_schema"].isin(["marts", "analytics"])]
     hidden = tables[~tables["table_schema"].isin(["marts", "analytics"])]
@@ -60,7 +61,7 @@ def test_reporting_reads_every_mart_and_nothing_upstream(postgres_build: Build) 
 
 def test_reporting_cannot_create_or_drop(postgres_build: Build) -> None:
     with _connect_as_reporting(postgres_build) as connection:
-        for schema in ["marts", "analytics", "public", "raw", "staging"]:
+        for schema in ["marts", "analytics", "public", "raw", "manifest", "staging"]:
             assert _fails(connection, f"create table {schema}.intruder (a int)"), schema
         assert _fails(connection, "drop table marts.fct_sessions")
         assert _fails(connection, "delete from marts.fct_sessions")

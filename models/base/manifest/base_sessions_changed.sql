@@ -20,7 +20,7 @@
 with
 
 current_fingerprints as (
-    select * from {{ ref('stg_shop__session_fingerprints') }}
+    select * from {{ ref('base_session_fingerprints') }}
 ),
 
 processed_fingerprints as (
@@ -28,7 +28,7 @@ processed_fingerprints as (
     select
         session_key,
         input_fingerprint
-    from {{ processed if processed is not none else ref('stg_shop__session_fingerprints') }}
+    from {{ processed if processed is not none else ref('base_session_fingerprints') }}
     where {{ 'true' if processed is not none else 'false' }}
 ),
 

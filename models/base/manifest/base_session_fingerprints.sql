@@ -3,7 +3,7 @@
     that belongs to the session (its events, its session rows, its orders and
     their order lines). When a new day is appended, or a late event arrives,
     the fingerprint of exactly the touched sessions changes; see
-    stg_shop__sessions_changed. Rows without a session id share the key ''.
+    base_sessions_changed. Rows without a session id share the key ''.
 
     This is the one full pass over raw per run: a hash per raw row and a
     grouping by session, no parsing.
