@@ -1,6 +1,7 @@
 {#-
     How long conversion takes: per breakdown (as in fct_funnel) and funnel
-    step after the first, the median, 90th percentile and mean of the whole
+    step after the first, the 25th percentile, median, 75th and 90th
+    percentiles and mean of the whole
     seconds from the moment the session reached step 1 (its first event of
     the first step's type) to the moment it reached the step (see int_sessions_funnel_evaluated). Percentiles are
     continuous (linear interpolation between ranks).
@@ -59,8 +60,12 @@ conversions_summarised as (
         session_segments.segment_value,
         session_conversions.step_number,
         count(*) as converted_sessions,
+        {{ percentile_continuous('session_conversions.seconds_to_convert', 0.25) }}
+            as p25_seconds_to_convert,
         {{ percentile_continuous('session_conversions.seconds_to_convert', 0.5) }}
             as median_seconds_to_convert,
+        {{ percentile_continuous('session_conversions.seconds_to_convert', 0.75) }}
+            as p75_seconds_to_convert,
         {{ percentile_continuous('session_conversions.seconds_to_convert', 0.9) }}
             as p90_seconds_to_convert,
         avg(cast(session_conversions.seconds_to_convert as {{ dbt.type_float() }}))
@@ -82,7 +87,9 @@ final as (
         funnel_steps.step_name,
         cast(coalesce(conversions_summarised.converted_sessions, 0) as {{ dbt.type_bigint() }})
             as converted_sessions,
+        conversions_summarised.p25_seconds_to_convert,
         conversions_summarised.median_seconds_to_convert,
+        conversions_summarised.p75_seconds_to_convert,
         conversions_summarised.p90_seconds_to_convert,
         conversions_summarised.mean_seconds_to_convert
     from segments

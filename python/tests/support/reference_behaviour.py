@@ -170,9 +170,11 @@ def time_to_convert(
                     "step_number": number,
                     "step_name": steps[number - 1],
                     "converted_sessions": len(values),
+                    "p25_seconds_to_convert": np.percentile(values, 25) if len(values) else np.nan,
                     "median_seconds_to_convert": np.percentile(values, 50)
                     if len(values)
                     else np.nan,
+                    "p75_seconds_to_convert": np.percentile(values, 75) if len(values) else np.nan,
                     "p90_seconds_to_convert": np.percentile(values, 90) if len(values) else np.nan,
                     "mean_seconds_to_convert": values.mean() if len(values) else np.nan,
                 }
