@@ -72,7 +72,8 @@ def _add_where(subparsers: argparse._SubParsersAction) -> None:
         target = load_target(args.target)
         print(f"target {target.target_name}: {target.describe()}")
         print(
-            "schemas: raw, staging, intermediate, marts (start with marts.fct_sessions), analytics"
+            "schemas: raw, staging, intermediate, marts (start with marts.fct_sessions),"
+            " analytics; manifest holds the incremental runs' bookkeeping"
         )
         return 0
 
