@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from customer_behaviour import baskets, drivers, experiment, styles
+from customer_behaviour import baskets, drivers, experiment, funnel_comparisons, styles
 from customer_behaviour.analytics_tables import (
     ASSOCIATION_DIAGNOSTICS,
     ASSOCIATION_RULES,
     CONVERSION_DRIVERS,
     EXPERIMENT_SIZING,
+    FUNNEL_PERIOD_CHANGE,
+    FUNNEL_SEGMENT_COMPARISON,
     PATH_REMOVAL_EFFECTS,
     PURCHASE_STYLE_COMPARISON,
     SPEND_DRIVERS,
@@ -31,6 +33,8 @@ from customer_behaviour.warehouse import Columns, TableWrite, Warehouse, connect
 SESSIONS_MODEL = "fct_sessions"
 BASKET_ITEMS_MODEL = "fct_basket_items"
 PATH_TRANSITIONS_MODEL = "fct_path_transitions"
+FUNNEL_MODEL = "fct_funnel"
+FUNNEL_PERIODS_MODEL = "fct_funnel_periods"
 
 PATH_TRANSITION_COLUMNS = ("from_step", "to_step", "transitions")
 PATH_REMOVAL_COLUMNS: Columns = {
@@ -48,10 +52,12 @@ RESULT_COLUMNS: dict[str, Columns] = {
     PURCHASE_STYLE_COMPARISON: styles.COMPARISON_COLUMNS,
     EXPERIMENT_SIZING: experiment.SIZING_COLUMNS,
     PATH_REMOVAL_EFFECTS: PATH_REMOVAL_COLUMNS,
+    FUNNEL_SEGMENT_COMPARISON: funnel_comparisons.SEGMENT_COMPARISON_COLUMNS,
+    FUNNEL_PERIOD_CHANGE: funnel_comparisons.PERIOD_CHANGE_COLUMNS,
 }
 """Every table the Python layer writes and its columns; the dbt source must declare them."""
 
-STEPS = 7
+STEPS = 8
 
 
 @dataclass
@@ -175,12 +181,25 @@ def run_analyses(
             note(effect_messages)
             reasons[PATH_REMOVAL_EFFECTS] = _empty_reason(effects, effect_messages)
 
+        say(f"[7/{STEPS}] funnel comparisons: segments against the rest, period over period")
+        for name, model, compare in (
+            (FUNNEL_SEGMENT_COMPARISON, FUNNEL_MODEL, funnel_comparisons.segment_comparison),
+            (FUNNEL_PERIOD_CHANGE, FUNNEL_PERIODS_MODEL, funnel_comparisons.period_change),
+        ):
+            if not manifest.has_model(model):
+                say(f"      skipped {name}: the project has no model {model}")
+                continue
+            compared_funnel = compare(warehouse.read(manifest.model(model)))
+            writes[name] = compared_funnel.frame
+            note(compared_funnel.messages)
+            reasons[name] = _empty_reason(compared_funnel.frame, compared_funnel.messages)
+
         tables = [
             TableWrite(manifest.analytics_table(name), frame, RESULT_COLUMNS[name])
             for name, frame in writes.items()
         ]
         schema = tables[0].table.relation.schema
-        say(f"[7/{STEPS}] writing {len(tables)} tables to schema {schema} (one swap)")
+        say(f"[8/{STEPS}] writing {len(tables)} tables to schema {schema} (one swap)")
         warehouse.replace_tables(tables)
         for name, write in zip(writes, tables, strict=True):
             result.written[str(write.table.relation)] = len(write.frame)

@@ -31,7 +31,7 @@ def analyzed(build: Build) -> Build:
     """The sample build after `customer-behaviour analyze` has written schema analytics."""
     result = run_cli(build.env, "analyze", "--target", build.target, *ANALYZE_OPTIONS)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "[7/7] writing" in result.stdout
+    assert f"[{analyze.STEPS}/{analyze.STEPS}] writing" in result.stdout
     return build
 
 
@@ -348,3 +348,123 @@ def test_path_removal_effects_cover_every_step(analyzed: Build) -> None:
     effects = analyzed.frame("select * from analytics.path_removal_effects")
     assert set(effects["step"]) == steps
     assert effects["removal_effect"].astype(float).between(0, 1).all()
+
+
+# ----------------------------------------------------------------------------------------------
+# Funnel comparisons
+# ----------------------------------------------------------------------------------------------
+
+
+def _wilson(successes: int, trials: int, z: float) -> tuple[float, float]:
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z / (1 + z * z / trials) * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials**2))
+    return centre - half, centre + half
+
+
+def _holm(p_values: np.ndarray) -> np.ndarray:
+    order = np.argsort(p_values)
+    m = len(p_values)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
+
+
+def test_funnel_segment_comparison_equals_plain_formulas(analyzed: Build) -> None:
+    table = _floats(
+        analyzed.frame("select * from analytics.funnel_segment_comparison"),
+        ["p_value", "p_value_adjusted", "difference_low", "difference_high"],
+    ).set_index(["segment_type", "segment_value", "step_number"])
+    funnel = analyzed.frame("select * from marts.fct_funnel")
+    funnel = funnel[funnel["segment_type"] != "overall"]
+    assert len(table) == len(funnel) > 0
+    z95 = stats.norm.ppf(0.975)
+    expected_p = {}
+    for (segment_type, step), part in funnel.groupby(["segment_type", "step_number"]):
+        previous = funnel[
+            (funnel["segment_type"] == segment_type) & (funnel["step_number"] == step - 1)
+        ].set_index("segment_value")["sessions"]
+        for row in part.itertuples():
+            entered = int(row.segment_sessions if step == 1 else previous[row.segment_value])
+            converted = int(row.sessions)
+            rest_entered = int(
+                (part["segment_sessions"].sum() if step == 1 else previous.sum()) - entered
+            )
+            rest_converted = int(part["sessions"].sum()) - converted
+            got = table.loc[(segment_type, row.segment_value, step)]
+            assert (got["segment_entered"], got["segment_converted"]) == (entered, converted)
+            assert (got["rest_entered"], got["rest_converted"]) == (rest_entered, rest_converted)
+            if min(entered, rest_entered) == 0:
+                continue
+            p1, p0 = converted / entered, rest_converted / rest_entered
+            assert got["difference"] == pytest.approx(p1 - p0, abs=1e-12)
+            # Newcombe's hybrid score interval from the two Wilson intervals
+            l1, u1 = _wilson(converted, entered, z95)
+            l0, u0 = _wilson(rest_converted, rest_entered, z95)
+            low = p1 - p0 - math.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
+            high = p1 - p0 + math.sqrt((u1 - p1) ** 2 + (p0 - l0) ** 2)
+            assert got["difference_low"] == pytest.approx(low, abs=1e-9)
+            assert got["difference_high"] == pytest.approx(high, abs=1e-9)
+            pooled = (converted + rest_converted) / (entered + rest_entered)
+            if 0 < pooled < 1:
+                se = math.sqrt(pooled * (1 - pooled) * (1 / entered + 1 / rest_entered))
+                expected_p[(segment_type, row.segment_value, step)] = 2 * stats.norm.sf(
+                    abs(p1 - p0) / se
+                )
+            # minimum detectable difference on the arcsine scale, closed form
+            h = (z95 + stats.norm.ppf(0.8)) * math.sqrt(1 / entered + 1 / rest_entered)
+            angle = math.asin(math.sqrt(p0)) + h / 2
+            detectable = 1.0 if angle >= math.pi / 2 else math.sin(angle) ** 2
+            assert got["minimum_detectable_difference"] == pytest.approx(detectable - p0, rel=1e-3)
+    keys = list(expected_p)
+    p_values = np.array([expected_p[key] for key in keys])
+    for key, p_value, adjusted in zip(keys, p_values, _holm(p_values), strict=True):
+        assert table.loc[key, "p_value"] == pytest.approx(p_value, rel=1e-9)
+        assert table.loc[key, "p_value_adjusted"] == pytest.approx(adjusted, rel=1e-9)
+        assert bool(table.loc[key, "is_significant"]) == (adjusted < 0.05)
+
+
+def test_funnel_period_change_splits_into_mix_and_rate(analyzed: Build) -> None:
+    table = _floats(
+        analyzed.frame("select * from analytics.funnel_period_change"),
+        ["previous_completion", "current_completion", "mix_effect", "rate_effect", "p_value"],
+    )
+    periods = analyzed.frame("select * from marts.fct_funnel_periods")
+    last = periods[periods["step_number"] == periods["step_number"].max()]
+    counts = last.pivot_table(
+        index=["segment_type", "segment_value"],
+        columns="period",
+        values=["segment_sessions", "sessions"],
+        aggfunc="sum",
+    )
+    overall = counts.loc[("overall", "all")]
+    n0, n1 = overall[("segment_sessions", "previous")], overall[("segment_sessions", "current")]
+    c0, c1 = overall[("sessions", "previous")], overall[("sessions", "current")]
+    change = c1 / n1 - c0 / n0
+    pooled = (c0 + c1) / (n0 + n1)
+    p_value = 2 * stats.norm.sf(abs(change) / math.sqrt(pooled * (1 - pooled) * (1 / n0 + 1 / n1)))
+    totals = table[table["segment_value"] == "(total)"].set_index("segment_type")
+    assert set(totals.index) == {"overall", *periods["segment_type"].unique()}
+    for segment_type, total in totals.iterrows():
+        assert total["completion_change"] == pytest.approx(change, abs=1e-12)
+        assert total["mix_effect"] + total["rate_effect"] == pytest.approx(change, abs=1e-12)
+        assert total["p_value"] == pytest.approx(p_value, rel=1e-9)
+        if segment_type == "overall":
+            assert total["mix_effect"] == 0
+            continue
+        rows = table[
+            (table["segment_type"] == segment_type) & (table["segment_value"] != "(total)")
+        ]
+        assert rows["mix_effect"].sum() == pytest.approx(total["mix_effect"], abs=1e-12)
+        for row in rows.itertuples():
+            part = counts.loc[(segment_type, row.segment_value)]
+            s0, s1 = part[("segment_sessions", "previous")], part[("segment_sessions", "current")]
+            r0 = part[("sessions", "previous")] / s0 if s0 else None
+            r1 = part[("sessions", "current")] / s1 if s1 else None
+            r0, r1 = (r1 if r0 is None else r0), (r0 if r1 is None else r1)
+            w0, w1 = s0 / n0, s1 / n1
+            assert row.mix_effect == pytest.approx((w1 - w0) * (r0 + r1) / 2, abs=1e-12)
+            assert row.rate_effect == pytest.approx((r1 - r0) * (w0 + w1) / 2, abs=1e-12)

@@ -10,7 +10,7 @@ the dbt variables' defaults), so any configured funnel can be recomputed.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -116,6 +116,47 @@ def funnel_daily(sessions: pd.DataFrame, steps: list[str] = FUNNEL_STEPS) -> pd.
         groups.setdefault(("day", start.date().isoformat()), []).append(reached)
     rows = _funnel_rows(groups, "sessions", "day_sessions", steps)
     return rows.rename(columns={"segment_value": "session_date"}).drop(columns="segment_type")
+
+
+COMPARISON_PERIOD_DAYS = 7
+"""Default of customer_behaviour__comparison_period_days."""
+
+
+def funnel_periods(
+    sessions: pd.DataFrame,
+    as_of: date | None,
+    period_days: int = COMPARISON_PERIOD_DAYS,
+    steps: list[str] = FUNNEL_STEPS,
+    segments: list[str] = SEGMENTS,
+) -> pd.DataFrame:
+    """fct_funnel_periods: fct_funnel over the last `period_days` days up to `as_of` and the
+    `period_days` before them; every breakdown seen in either period is in both."""
+    if as_of is None:
+        return pd.DataFrame()
+    bounds = {
+        "current": (as_of - timedelta(days=period_days - 1), as_of),
+        "previous": (
+            as_of - timedelta(days=2 * period_days - 1),
+            as_of - timedelta(days=period_days),
+        ),
+    }
+    started = sessions[sessions["session_start_at"].notna()]
+    days = pd.to_datetime(started["session_start_at"]).dt.date
+    grouped = {
+        period: _segment_groups(started[(days >= start) & (days <= end)], segments)
+        for period, (start, end) in bounds.items()
+    }
+    keys = set(grouped["current"]) | set(grouped["previous"])
+    frames = []
+    for period, (start, end) in bounds.items():
+        groups = {key: grouped[period].get(key, []) for key in sorted(keys)}
+        rows = _funnel_rows(groups, "sessions", "segment_sessions", steps)
+        frames.append(
+            rows.drop(columns="drop_off_from_previous").assign(
+                period=period, period_start=start.isoformat(), period_end=end.isoformat()
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def _step_times(events: list[tuple[datetime, str]], steps: list[str]) -> list[datetime]:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from customer_behaviour.markov import removal_effects
-from support import reference
+from support import reference, reference_customers
 from support import reference_behaviour as rb
 from support.build import Build
 from support.compare import assert_frames_match
@@ -102,6 +102,24 @@ def test_funnel_daily_matches_pandas(build: Build, sessions: pd.DataFrame) -> No
         ["session_date", "step_number"],
         rtol=RTOL,
         label=f"fct_funnel_daily on {build.target}",
+    )
+
+
+def test_funnel_periods_match_pandas(
+    build: Build, staged_reference: dict[str, pd.DataFrame], sessions: pd.DataFrame
+) -> None:
+    actual = build.frame("select * from marts.fct_funnel_periods")
+    for column in ("period_start", "period_end"):
+        actual[column] = pd.to_datetime(actual[column]).dt.strftime("%Y-%m-%d")
+    expected = rb.funnel_periods(sessions, reference_customers.as_of_date(staged_reference))
+    assert set(expected["period"]) == {"current", "previous"}
+    assert expected.loc[expected["step_number"] == 1, "segment_sessions"].gt(0).any()
+    assert_frames_match(
+        actual,
+        expected,
+        ["period", "segment_type", "segment_value", "step_number"],
+        rtol=RTOL,
+        label=f"fct_funnel_periods on {build.target}",
     )
 
 
