@@ -158,10 +158,10 @@ def segment_comparison(funnel: pd.DataFrame) -> ComparisonResult:
     """Every breakdown value against the rest of its breakdown, at every step."""
     from statsmodels.stats.multitest import multipletests
 
-    if funnel.empty:
+    if funnel.empty or pd.to_numeric(funnel["segment_sessions"]).max() == 0:
         return ComparisonResult(
             empty_frame(SEGMENT_COMPARISON_COLUMNS),
-            ["segment comparison not computed: fct_funnel is empty (no sessions)"],
+            ["segment comparison not computed: fct_funnel has no sessions"],
         )
     counts = _step_counts(funnel)
     counts = counts[counts["segment_type"] != "overall"].copy()
@@ -266,7 +266,10 @@ def period_change(periods: pd.DataFrame) -> ComparisonResult:
     if periods.empty:
         return ComparisonResult(
             empty_frame(PERIOD_CHANGE_COLUMNS),
-            ["period comparison not computed: fct_funnel_periods is empty (no sessions)"],
+            [
+                "period comparison not computed: fct_funnel_periods is empty (no events or orders "
+                "to date the periods by)"
+            ],
         )
     bounds = periods.groupby("period")[["period_start", "period_end"]].first()
     dates = {

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customer_behaviour import baskets, drivers, experiment, styles
+from customer_behaviour import baskets, drivers, experiment, funnel_comparisons, styles
 from customer_behaviour.errors import UserError
 
 
@@ -146,3 +146,114 @@ def test_experiment_without_a_usable_baseline_is_not_sized(purchased: list[bool]
     # The reason names what is missing, never a baseline of nan.
     assert "nan" not in result.messages[0]
     assert ("no sessions" in result.messages[0]) == (not purchased)
+
+
+# ----------------------------------------------------------------------------------------------
+# Funnel comparisons
+
+
+def _funnel(rows: list[tuple[str, str, int, list[int]]]) -> pd.DataFrame:
+    """fct_funnel-shaped rows from (segment_type, segment_value, segment_sessions, counts)."""
+    steps = ["view", "buy"]
+    return pd.DataFrame(
+        [
+            {
+                "segment_type": segment_type,
+                "segment_value": value,
+                "step_number": number,
+                "step_name": steps[number - 1],
+                "segment_sessions": total,
+                "sessions": counts[number - 1],
+            }
+            for segment_type, value, total, counts in rows
+            for number in (1, 2)
+        ]
+    )
+
+
+def _periods(previous: dict[str, tuple[int, int]], current: dict[str, tuple[int, int]]):
+    """fct_funnel_periods-shaped rows, breakdown `device`: value -> (sessions, buyers)."""
+    frames = []
+    for period, values, start in (
+        ("previous", previous, "2024-01-01"),
+        ("current", current, "2024-01-08"),
+    ):
+        rows = [("device", value, n, [n, c]) for value, (n, c) in values.items()]
+        total = sum(n for n, _ in values.values())
+        bought = sum(c for _, c in values.values())
+        rows.append(("overall", "all", total, [total, bought]))
+        frame = _funnel(rows).assign(period=period, period_start=start, period_end=start)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_segment_comparison_without_sessions_or_breakdowns_says_why() -> None:
+    empty = funnel_comparisons.segment_comparison(_funnel([]))
+    assert empty.frame.empty and "no sessions" in empty.messages[0]
+    # Orders only: fct_funnel holds the overall steps with 0 sessions and no breakdown.
+    no_sessions = funnel_comparisons.segment_comparison(_funnel([("overall", "all", 0, [0, 0])]))
+    assert no_sessions.frame.empty and "no sessions" in no_sessions.messages[0]
+    overall_only = funnel_comparisons.segment_comparison(_funnel([("overall", "all", 9, [9, 3])]))
+    assert overall_only.frame.empty and "no breakdown" in overall_only.messages[0]
+    assert list(overall_only.frame.columns) == list(funnel_comparisons.SEGMENT_COMPARISON_COLUMNS)
+
+
+def test_segment_comparison_with_one_value_or_no_variation_is_undefined_not_a_crash() -> None:
+    one_value = funnel_comparisons.segment_comparison(
+        _funnel([("overall", "all", 10, [10, 4]), ("device", "mobile", 10, [10, 4])])
+    )
+    # Nothing to compare with: no rest, no test, flagged as unable to detect anything.
+    assert one_value.frame["rest_entered"].eq(0).all()
+    assert one_value.frame["p_value"].isna().all()
+    assert one_value.frame["is_underpowered"].all()
+    assert not one_value.frame["is_significant"].any()
+    everyone = funnel_comparisons.segment_comparison(
+        _funnel([("device", "a", 5, [5, 5]), ("device", "b", 7, [7, 7])])
+    )
+    # Every session converts on both sides: the difference is 0, the test undefined.
+    assert everyone.frame["difference"].eq(0).all()
+    assert everyone.frame["p_value"].isna().all()
+
+
+def test_segment_comparison_finds_a_large_gap_and_flags_a_tiny_cell() -> None:
+    frame = funnel_comparisons.segment_comparison(
+        _funnel(
+            [
+                ("device", "desktop", 40000, [40000, 8000]),
+                ("device", "mobile", 40000, [40000, 4000]),
+                ("device", "tablet", 12, [12, 2]),
+            ]
+        )
+    ).frame.set_index(["segment_value", "step_number"])
+    assert frame.loc[("mobile", 2), "is_significant"]
+    assert (
+        frame.loc[("mobile", 2), "difference_high"]
+        < 0
+        < frame.loc[("desktop", 2), "difference_low"]
+    )
+    assert frame.loc[("tablet", 2), "is_underpowered"]
+    assert not frame.loc[("desktop", 2), "is_underpowered"]
+
+
+def test_period_change_without_a_previous_period_says_so() -> None:
+    result = funnel_comparisons.period_change(_periods({}, {"mobile": (10, 2)}))
+    assert result.frame.empty
+    assert "previous period (2024-01-01 to 2024-01-01) has no sessions" in result.messages[0]
+    empty = funnel_comparisons.period_change(pd.DataFrame())
+    assert empty.frame.empty and "no events or orders" in empty.messages[0]
+
+
+def test_period_change_of_a_segment_in_one_period_only_is_all_mix() -> None:
+    frame = funnel_comparisons.period_change(
+        _periods({"desktop": (100, 20)}, {"desktop": (100, 20), "tablet": (100, 0)})
+    ).frame.set_index(["segment_type", "segment_value"])
+    tablet = frame.loc[("device", "tablet")]
+    assert tablet["rate_effect"] == 0
+    assert tablet["mix_effect"] == pytest.approx(0.5 * 0.0 - 0.0)
+    total = frame.loc[("device", "(total)")]
+    # 20% -> 10%: all of it because tablet (converting 0%) took half the traffic.
+    assert total["mix_effect"] + total["rate_effect"] == pytest.approx(-0.10)
+    assert total["rate_effect"] == pytest.approx(0.0)
+    assert total["mix_effect"] == pytest.approx(-0.10)
+    # Desktop lost half its share at an unchanged 20%.
+    assert frame.loc[("device", "desktop"), "mix_effect"] == pytest.approx(-0.5 * 0.2)

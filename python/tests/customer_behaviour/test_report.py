@@ -271,6 +271,59 @@ def test_experiment_sizing_table_equals_the_analytics_table(built_report: BuiltR
         ), table
 
 
+def _pp(value: float) -> str:
+    """A difference as the report prints it: +1.2 points, −0.4 points, 0.0 points."""
+    shown = round(value * 100, 1)
+    return ("+" if shown > 0 else "−" if shown < 0 else "") + f"{abs(value) * 100:.1f} points"
+
+
+def test_segment_gaps_equal_the_analytics_table(built_report: BuiltReport) -> None:
+    build = built_report.build
+    table = build.frame("select * from analytics.funnel_segment_comparison")
+    significant = table[table["is_significant"].astype(bool)].copy()
+    significant["p_value_adjusted"] = significant["p_value_adjusted"].astype(float)
+    significant = significant.sort_values(
+        ["p_value_adjusted", "segment_type", "segment_value", "step_number"]
+    )
+    parsed = parse_report(built_report.html)
+    text = parsed.texts["fact-funnel-segment-gaps"]
+    underpowered = int(table["is_underpowered"].astype(bool).sum())
+    # The sample plants a mobile checkout problem: at least that gap must hold up.
+    assert len(significant) > 0
+    assert (
+        f"Of {len(table):,} comparisons of a segment with the rest of its breakdown, "
+        f"{len(significant):,} hold up" in text
+    ), text
+    top = significant.iloc[0]
+    assert f"{top['segment_type']} {top['segment_value']} at" in text
+    assert f"{_pct(float(top['segment_rate']))}% against {_pct(float(top['rest_rate']))}%" in text
+    assert f"{underpowered:,} of them rest on too few sessions" in text
+    shown = parsed.texts["table-funnel-segment-gaps"]
+    for row in significant.head(8).itertuples(index=False):
+        assert f"{row.segment_type} {row.segment_value} " in shown
+        assert _pp(float(row.difference)) in shown
+
+
+def test_period_change_equals_the_analytics_table(built_report: BuiltReport) -> None:
+    build = built_report.build
+    table = build.frame("select * from analytics.funnel_period_change")
+    totals = table[table["segment_value"] == "(total)"].set_index("segment_type")
+    overall = totals.loc["overall"]
+    text = parse_report(built_report.html).texts["fact-funnel-period-change"]
+    assert (
+        f"from {_pct(float(overall['previous_completion']))}% of "
+        f"{int(overall['previous_sessions']):,} sessions ({overall['previous_start']} to "
+        f"{overall['previous_end']}) to {_pct(float(overall['current_completion']))}% of "
+        f"{int(overall['current_sessions']):,} ({overall['current_start']} to "
+        f"{overall['current_end']}), {_pp(float(overall['completion_change']))}" in text
+    ), text
+    shown = parse_report(built_report.html).texts["table-funnel-period-change"]
+    for segment_type, total in totals.drop(index="overall").iterrows():
+        mix, rate = float(total["mix_effect"]), float(total["rate_effect"])
+        assert f"by {segment_type}, {_pp(mix)} come from the segments' shares" in text
+        assert f"{segment_type} {_pp(mix)} {_pp(rate)}" in shown
+
+
 def test_every_insight_and_recommendation_says_how_sure_it_is(built_report: BuiltReport) -> None:
     parsed = parse_report(built_report.html)
     insights = [key for key in parsed.texts if key.startswith("insight-")]

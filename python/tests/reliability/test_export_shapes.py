@@ -9,7 +9,7 @@ data tests; the dbt unit tests hold fixed rows, the same for any data, and run i
 builds), then `customer-behaviour analyze` and `customer-behaviour report`
 run. Each step exits 0 without a traceback; every block of every report section shows its
 result or a one-line notice, and the notices are exactly those docs/data_contract.md lists for
-the shape; the page shows no `nan` or `inf`; the seven analytics tables are written, and every
+the shape; the page shows no `nan` or `inf`; every analytics table is written, and every
 empty one comes with the reason `analyze` printed for it. The counts the report and the marts
 show are checked against the CSVs (pandas).
 

@@ -156,6 +156,11 @@ NO_SESSION_NOTICES = (
     ("funnels", "fct_funnel has no breakdown by device."),
     ("funnels", "fct_funnel has no breakdown by country."),
     ("funnels", "fct_funnel_daily is empty."),
+    (
+        "funnels",
+        "analytics.funnel_segment_comparison is empty: fct_funnel has no sessions to compare.",
+    ),
+    ("funnels", "analytics.funnel_period_change is empty: fct_funnel has no sessions to compare."),
     ("sequences", "fct_session_paths is empty (no session has events)."),
     ("sequences", "fct_path_transitions is empty."),
     ("sequences", "fct_step_transitions_by_position is empty."),
@@ -219,7 +224,15 @@ BUILDS = [
         "one_of_everything",
         ("one product", "one customer", "one day", "one device and one country"),
         _combined(one_product, one_customer, one_device_one_country),
-        (("associations", "No rule reaches the thresholds: nothing to plot."),),
+        (
+            ("associations", "No rule reaches the thresholds: nothing to plot."),
+            (
+                "funnels",
+                "analytics.funnel_period_change is empty: one of the two periods compared has "
+                "no sessions (`analyze` says which); set "
+                "customer_behaviour__comparison_period_days to fit the data's span.",
+            ),
+        ),
         days=1,
     ),
     ShapeBuild("every_file_empty", ("every file empty",), every_file_empty, EMPTY_NOTICES),

@@ -1,5 +1,7 @@
 """4. Behaviour funnels: where sessions drop off, by segment and over time (marts.fct_funnel,
-fct_funnel_time_to_convert, fct_funnel_daily).
+fct_funnel_time_to_convert, fct_funnel_daily), which segment gaps hold up and what changed since
+the previous period (analytics.funnel_segment_comparison, analytics.funnel_period_change, which
+``analyze`` computes; these blocks only choose and word them).
 
 Drop-off rates are read from ``fct_funnel.drop_off_from_previous``, the one definition of the
 rule (the macro ``funnel_step_rates``); the report only derives the session counts a rate
@@ -11,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from customer_behaviour.analytics_tables import FUNNEL_PERIOD_CHANGE, FUNNEL_SEGMENT_COMPARISON
 from customer_behaviour.report import charts
 from customer_behaviour.report.content import Block, Paragraph, Table, notice_block
 from customer_behaviour.report.data import MissingData, ReportData, numeric
@@ -24,6 +27,8 @@ from customer_behaviour.report.stats import (
     fmt_int,
     fmt_pct,
     fmt_pp,
+    format_p,
+    is_missing,
     join_words,
     rate_table,
     two_proportion_test,
@@ -327,6 +332,200 @@ def funnel_trend_block(data: ReportData) -> Evidence:
     return Evidence(Block(paragraphs=(paragraph,), charts=(chart,)), Findings(trend=trend))
 
 
+MAX_GAPS_SHOWN = 8
+TOTAL_VALUE = "(total)"
+NO_SESSIONS = "is empty: fct_funnel has no sessions to compare."
+
+
+def _has_sessions(data: ReportData) -> bool:
+    """Whether the funnel has sessions at all."""
+    funnel = numeric(data.model("fct_funnel"), "segment_sessions")
+    overall = funnel[funnel["segment_type"] == "overall"]
+    return not overall.empty and float(overall["segment_sessions"].iloc[0]) > 0
+
+
+def _signed_pp(value: float) -> str:
+    """+1.2 points, −0.4 points, 0.0 points (the sign of what is shown, not of the noise)."""
+    shown = round(float(value) * 100, 1)
+    return ("+" if shown > 0 else "−" if shown < 0 else "") + fmt_pp(abs(value))
+
+
+# --------------------------------------------------------------------------------------------
+# Segment gaps that hold up: each segment against the rest of its breakdown
+# (analytics.funnel_segment_comparison, computed by `analyze`)
+
+
+def _gap_table(gaps: pd.DataFrame) -> Table:
+    return Table(
+        headers=(
+            "segment",
+            "step",
+            "segment rate",
+            "rest",
+            "difference (95% interval)",
+            "adjusted p",
+        ),
+        rows=tuple(
+            (
+                f"{row.segment_type} {row.segment_value}",
+                arrow(row.from_step, row.step_name),
+                fmt_pct(row.segment_rate),
+                fmt_pct(row.rest_rate),
+                f"{_signed_pp(row.difference)} ({_signed_pp(row.difference_low)} to "
+                f"{_signed_pp(row.difference_high)})",
+                format_p(row.p_value_adjusted),
+            )
+            for row in gaps.itertuples(index=False)
+        ),
+        caption="Step conversion of a segment against all other sessions of its breakdown; "
+        "p-values adjusted for every comparison in the table (Holm) "
+        "(analytics.funnel_segment_comparison).",
+        key="funnel-segment-gaps",
+        text_columns=2,
+    )
+
+
+def segment_gaps_block(data: ReportData) -> Evidence:
+    table = numeric(
+        data.analytics(FUNNEL_SEGMENT_COMPARISON),
+        "step_number",
+        "segment_rate",
+        "rest_rate",
+        "difference",
+        "difference_low",
+        "difference_high",
+        "p_value_adjusted",
+        "relative_lift",
+    )
+    if table.empty:
+        if not _has_sessions(data):
+            return Evidence(notice_block(f"analytics.{FUNNEL_SEGMENT_COMPARISON} {NO_SESSIONS}"))
+        return Evidence(
+            notice_block(
+                "analytics.funnel_segment_comparison is empty: "
+                "customer_behaviour__funnel_segments names no breakdown to compare."
+            )
+        )
+    significant = table[table["is_significant"].astype(bool)].sort_values(
+        ["p_value_adjusted", "segment_type", "segment_value", "step_number"]
+    )
+    underpowered = int(table["is_underpowered"].astype(bool).sum())
+    lift = fmt_pct(table["relative_lift"].iloc[0], 0)
+    small = (
+        f" {fmt_int(underpowered)} of them rest on too few sessions to detect a {lift} "
+        "relative change: there, no significant gap means too few sessions to tell, not no gap."
+        if underpowered
+        else ""
+    )
+    if significant.empty:
+        paragraph = Paragraph(
+            f"No segment's step conversion differs from the rest of its breakdown once the "
+            f"{fmt_int(len(table))} comparisons are accounted for (Holm's adjustment).{small}",
+            key="funnel-segment-gaps",
+        )
+        return Evidence(Block(paragraphs=(paragraph,)))
+    top = significant.iloc[0]
+    paragraph = Paragraph(
+        f"Of {fmt_int(len(table))} comparisons of a segment with the rest of its breakdown, "
+        f"{fmt_int(len(significant))} hold up after adjusting for their number (Holm). The "
+        f"clearest: {top['segment_type']} {top['segment_value']} at "
+        f"{arrow(top['from_step'], top['step_name'])}, {fmt_pct(top['segment_rate'])} against "
+        f"{fmt_pct(top['rest_rate'])} for the rest.{small}",
+        key="funnel-segment-gaps",
+    )
+    block = Block(paragraphs=(paragraph,), tables=(_gap_table(significant.head(MAX_GAPS_SHOWN)),))
+    return Evidence(block)
+
+
+# --------------------------------------------------------------------------------------------
+# This period against the previous one (analytics.funnel_period_change), split into mix and rate
+
+
+def _breakdown_sentence(segment_type: str, total: pd.Series, rows: pd.DataFrame) -> str:
+    driver = rows.assign(size=(rows["mix_effect"] + rows["rate_effect"]).abs()).sort_values(
+        ["size", "segment_value"], ascending=[False, True]
+    )
+    main = driver.iloc[0]
+    return (
+        f"by {segment_type}, {_signed_pp(total['mix_effect'])} come from the segments' shares "
+        f"moving and {_signed_pp(total['rate_effect'])} from completion within them, most of it "
+        f"in {main['segment_value']} ({_signed_pp(main['mix_effect'] + main['rate_effect'])})"
+    )
+
+
+def period_change_block(data: ReportData) -> Evidence:
+    table = numeric(
+        data.analytics(FUNNEL_PERIOD_CHANGE),
+        "previous_sessions",
+        "current_sessions",
+        "previous_completion",
+        "current_completion",
+        "completion_change",
+        "mix_effect",
+        "rate_effect",
+        "p_value",
+    )
+    if table.empty:
+        if not _has_sessions(data):
+            return Evidence(notice_block(f"analytics.{FUNNEL_PERIOD_CHANGE} {NO_SESSIONS}"))
+        return Evidence(
+            notice_block(
+                "analytics.funnel_period_change is empty: one of the two periods compared has "
+                "no sessions (`analyze` says which); set "
+                "customer_behaviour__comparison_period_days to fit the data's span."
+            )
+        )
+    totals = table[table["segment_value"] == TOTAL_VALUE].set_index("segment_type")
+    overall = totals.loc["overall"]
+    sure = "" if is_missing(overall["p_value"]) else certainty_from_p(overall["p_value"]).text
+    parts = [
+        _breakdown_sentence(
+            str(segment_type),
+            total,
+            table[
+                (table["segment_type"] == segment_type) & (table["segment_value"] != TOTAL_VALUE)
+            ],
+        )
+        for segment_type, total in totals.drop(index="overall").iterrows()
+    ]
+    split = f" Of that change, {'; '.join(parts)}." if parts else ""
+    paragraph = Paragraph(
+        f"Funnel completion went from {fmt_pct(overall['previous_completion'])} of "
+        f"{fmt_int(overall['previous_sessions'])} sessions ({overall['previous_start']} to "
+        f"{overall['previous_end']}) to {fmt_pct(overall['current_completion'])} of "
+        f"{fmt_int(overall['current_sessions'])} ({overall['current_start']} to "
+        f"{overall['current_end']}), {_signed_pp(overall['completion_change'])}. "
+        f"{sure}{split}",
+        key="funnel-period-change",
+    )
+    return Evidence(Block(paragraphs=(paragraph,), tables=_period_tables(totals)))
+
+
+def _period_tables(totals: pd.DataFrame) -> tuple[Table, ...]:
+    """The mix / rate split per breakdown (none when overall is the only breakdown)."""
+    rows = tuple(
+        (
+            str(segment_type),
+            _signed_pp(total["mix_effect"]),
+            _signed_pp(total["rate_effect"]),
+            _signed_pp(total["completion_change"]),
+        )
+        for segment_type, total in totals.drop(index="overall").iterrows()
+    )
+    if not rows:
+        return ()
+    return (
+        Table(
+            headers=("breakdown", "mix (shares moved)", "rate (within segments)", "change"),
+            rows=rows,
+            caption="The change in funnel completion between the two periods, split per "
+            "breakdown into mix and rate; the two parts add up to the change "
+            "(analytics.funnel_period_change).",
+            key="funnel-period-change",
+        ),
+    )
+
+
 SECTION = SectionSpec(
     "funnels",
     "Behaviour funnels",
@@ -335,5 +534,7 @@ SECTION = SectionSpec(
         BlockSpec("The funnel", funnel_block),
         BlockSpec("Drop-off by device and by country", funnel_segments_block),
         BlockSpec("Conversion over time", funnel_trend_block),
+        BlockSpec("Segment gaps that hold up", segment_gaps_block),
+        BlockSpec("This period against the previous one", period_change_block),
     ),
 )
