@@ -7,6 +7,9 @@
     nothing is in progress).
 -#}
 {%- set as_of_date = as_of_date_variable() -%}
+{%- set data_end_expression = dbt.dateadd(
+    'day', 1, "cast('" ~ as_of_date ~ "' as " ~ dbt.type_timestamp() ~ ")"
+) if as_of_date is not none else 'latest_event_at' -%}
 with
 
 sequenced_events as (
@@ -20,13 +23,7 @@ latest_event as (
 
 final as (
     select
-        {%- if as_of_date is none %}
-        latest_event_at as data_ends_at,
-        {%- else %}
-        {{ dbt.dateadd(
-            'day', 1, "cast('" ~ as_of_date ~ "' as " ~ dbt.type_timestamp() ~ ")"
-        ) }} as data_ends_at,
-        {%- endif %}
+        {{ data_end_expression }} as data_ends_at,
         latest_event_at,
         {{ 'false' if as_of_date is none else 'true' }} as is_from_variable
     from latest_event

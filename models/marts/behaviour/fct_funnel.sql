@@ -99,8 +99,8 @@ closed_steps_counted as (
     ) }}
 ),
 
-{#- An open session that reached step k - 1 is still on its way to step k. #}
 in_progress_by_step as (
+    {#- An open session that reached step k - 1 is still on its way to step k. #}
     select
         segment_type,
         segment_value,

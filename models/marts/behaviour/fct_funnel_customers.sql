@@ -138,8 +138,8 @@ closed_steps_counted as (
     ) }}
 ),
 
-{#- A customer with an open window who reached step k - 1 is still on the way to step k. #}
 in_progress_by_step as (
+    {#- A customer with an open window who reached step k - 1 is still on the way to step k. #}
     select
         segment_type,
         segment_value,

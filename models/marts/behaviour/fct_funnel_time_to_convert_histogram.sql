@@ -95,9 +95,9 @@ cells as (
 
 cells_totalled as (
     select
-        cells.*,
-        sum(cells.converted_sessions) over (
-            partition by cells.segment_type, cells.segment_value, cells.step_number
+        *,
+        sum(converted_sessions) over (
+            partition by segment_type, segment_value, step_number
         ) as step_converted_sessions
     from cells
 ),
