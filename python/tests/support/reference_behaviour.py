@@ -297,9 +297,7 @@ def time_to_convert_histogram(
                         else f"{lower}-{_edge_text(edges[index + 1])} s",
                         "converted_sessions": int(count),
                         "step_converted_sessions": len(values),
-                        "share_of_step_conversions": count / len(values)
-                        if len(values)
-                        else np.nan,
+                        "share_of_step_conversions": count / len(values) if len(values) else np.nan,
                     }
                 )
     return pd.DataFrame(rows)
