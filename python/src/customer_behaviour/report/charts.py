@@ -192,7 +192,7 @@ def time_to_convert_histogram(frame: pd.DataFrame) -> Figure:
         axes.set_xlabel("seconds from the first funnel step")
         axes.set_ylabel("share of the step's conversions")
         _percent_axis(axes.yaxis)
-        axes.legend(fontsize=8, ncols=min(len(steps), 4))
+        axes.legend(fontsize=8, loc="upper left", ncols=min(len(steps), 4))
         axes.set_title("How long conversion takes")
         return figure
 
