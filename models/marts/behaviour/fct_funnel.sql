@@ -11,10 +11,11 @@
     The closed_ columns count the other sessions only.
 -#}
 {%- set timeout_minutes = var('customer_behaviour__session_timeout_minutes') -%}
-{%- if timeout_minutes is boolean or timeout_minutes is not number or timeout_minutes < 0 -%}
+{#- Whole minutes: a fraction would be cut on Spark (timestampadd takes a bigint). #}
+{%- if timeout_minutes is boolean or timeout_minutes is not integer or timeout_minutes < 0 -%}
     {{ exceptions.raise_compiler_error(
-        "customer_behaviour__session_timeout_minutes must be a number of minutes, 0 or more"
-        ~ " (for example 30); it is " ~ timeout_minutes
+        "customer_behaviour__session_timeout_minutes must be a whole number of minutes,"
+        ~ " 0 or more (for example 30); it is " ~ timeout_minutes
     ) }}
 {%- endif -%}
 with

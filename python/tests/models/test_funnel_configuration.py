@@ -479,7 +479,11 @@ def test_channel_groups_follow_the_mapping_rule(configured: ConfiguredBuild) -> 
         ),
         (
             {"customer_behaviour__session_timeout_minutes": "half an hour"},
-            "customer_behaviour__session_timeout_minutes must be a number of minutes",
+            "customer_behaviour__session_timeout_minutes must be a whole number of minutes",
+        ),
+        (
+            {"customer_behaviour__session_timeout_minutes": 7.5},
+            "customer_behaviour__session_timeout_minutes must be a whole number of minutes",
         ),
     ],
     ids=[
@@ -494,6 +498,7 @@ def test_channel_groups_follow_the_mapping_rule(configured: ConfiguredBuild) -> 
         "buckets_not_from_zero",
         "buckets_not_a_list",
         "timeout_not_a_number",
+        "timeout_not_whole",
     ],
 )
 def test_a_bad_funnel_setting_stops_with_one_clear_line(
