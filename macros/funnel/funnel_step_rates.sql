@@ -8,9 +8,10 @@
 
     `partition_columns` identify one funnel (e.g. segment_type,
     segment_value); rows are ordered by step_number within it. Emit inside a
-    select list; every step must have a row (counts of 0 included).
+    select list; every step must have a row (counts of 0 included). `prefix`
+    goes before each column name (closed_ for the rates over closed windows).
 -#}
-{% macro funnel_step_rates(count_column, partition_columns) -%}
+{% macro funnel_step_rates(count_column, partition_columns, prefix='') -%}
 {%- set window -%}
     over (partition by {{ partition_columns | join(', ') }} order by step_number)
 {%- endset -%}
@@ -18,15 +19,15 @@
         when lag({{ count_column }}) {{ window }} > 0
             then cast({{ count_column }} as {{ dbt.type_float() }})
                 / lag({{ count_column }}) {{ window }}
-    end as conversion_from_previous,
+    end as {{ prefix }}conversion_from_previous,
     case
         when first_value({{ count_column }}) {{ window }} > 0
             then cast({{ count_column }} as {{ dbt.type_float() }})
                 / first_value({{ count_column }}) {{ window }}
-    end as conversion_from_start,
+    end as {{ prefix }}conversion_from_start,
     case
         when lag({{ count_column }}) {{ window }} > 0
             then 1 - cast({{ count_column }} as {{ dbt.type_float() }})
                 / lag({{ count_column }}) {{ window }}
-    end as drop_off_from_previous
+    end as {{ prefix }}drop_off_from_previous
 {%- endmacro %}

@@ -3,14 +3,7 @@
     neither events nor orders): the variable customer_behaviour__as_of_date
     when set, else the UTC date of the latest accepted event or order.
 -#}
-{%- set as_of_date = var('customer_behaviour__as_of_date', none) -%}
-{%- if as_of_date is not none
-    and not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', as_of_date | string) -%}
-    {{ exceptions.raise_compiler_error(
-        "customer_behaviour__as_of_date must be a date YYYY-MM-DD or null, got '"
-        ~ as_of_date ~ "'"
-    ) }}
-{%- endif -%}
+{%- set as_of_date = as_of_date_variable() -%}
 {%- set as_of_date_expression = 'cast(latest_activity_at as date)' if as_of_date is none
     else "cast('" ~ as_of_date ~ "' as date)" %}
 

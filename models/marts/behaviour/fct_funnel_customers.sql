@@ -5,6 +5,11 @@
     their first session up to customer_behaviour__conversion_window_days days
     later, both ends included). Breakdowns use the customer's first session.
     Anonymous sessions are not counted.
+
+    A customer whose window has not closed at the end of the data
+    (int_funnel_data_end_resolved) and who has not completed the funnel is
+    in progress at their next step, not a drop-off; the closed_ columns count
+    the customers whose window has closed.
 -#}
 {%- set steps = funnel_steps() -%}
 {%- set segments = var('customer_behaviour__funnel_segments') -%}
@@ -18,6 +23,10 @@ sessions as (
 
 sequenced_events as (
     select * from {{ ref('int_events_sequenced') }}
+),
+
+data_end as (
+    select * from {{ ref('int_funnel_data_end_resolved') }}
 ),
 
 funnel_steps as (
@@ -64,14 +73,19 @@ customers_evaluated as (
         {% for segment in segments %}
             first_sessions.{{ segment }},
         {% endfor %}
-        coalesce(customer_steps_reached.funnel_step_reached, 0) as funnel_step_reached
+        coalesce(customer_steps_reached.funnel_step_reached, 0) as funnel_step_reached,
+        coalesce(first_sessions.conversion_window_ends_at > data_end.data_ends_at, false)
+            as is_open
     from first_sessions
+    cross join data_end
     left join customer_steps_reached
         on first_sessions.customer_id = customer_steps_reached.customer_id
 ),
 
 customer_segments as (
-    {{ segments_unpivoted('customers_evaluated', ['customer_id', 'funnel_step_reached']) }}
+    {{ segments_unpivoted(
+        'customers_evaluated', ['customer_id', 'funnel_step_reached', 'is_open']
+    ) }}
 ),
 
 customers_by_step_reached as (
@@ -79,16 +93,23 @@ customers_by_step_reached as (
         segment_type,
         segment_value,
         funnel_step_reached,
+        is_open,
         count(*) as n_customers
     from customer_segments
-    group by segment_type, segment_value, funnel_step_reached
+    group by segment_type, segment_value, funnel_step_reached, is_open
+),
+
+closed_customers_by_step_reached as (
+    select * from customers_by_step_reached
+    where not is_open
 ),
 
 segments as (
     select
         segment_type,
         segment_value,
-        sum(n_customers) as segment_customers
+        sum(n_customers) as segment_customers,
+        sum(case when is_open then 0 else n_customers end) as segment_closed_customers
     from customers_by_step_reached
     group by segment_type, segment_value
     union all
@@ -96,7 +117,8 @@ segments as (
     select
         'overall' as segment_type,
         'all' as segment_value,
-        0 as segment_customers
+        0 as segment_customers,
+        0 as segment_closed_customers
     where not exists (select 1 from customers_evaluated)
 ),
 
@@ -108,6 +130,49 @@ steps_counted as (
     ) }}
 ),
 
+closed_steps_counted as (
+    {{ funnel_steps_counted(
+        'segments', 'closed_customers_by_step_reached', ['segment_type', 'segment_value'],
+        total_column='segment_closed_customers', reached_count_column='n_customers',
+        count_column='closed_customers'
+    ) }}
+),
+
+in_progress_by_step as (
+    {#- A customer with an open window who reached step k - 1 is still on the way to step k. #}
+    select
+        segment_type,
+        segment_value,
+        funnel_step_reached + 1 as step_number,
+        n_customers as in_progress_customers
+    from customers_by_step_reached
+    where is_open
+        and funnel_step_reached < {{ steps | length }}
+),
+
+steps_joined as (
+    select
+        steps_counted.segment_type,
+        steps_counted.segment_value,
+        steps_counted.step_number,
+        steps_counted.step_name,
+        steps_counted.segment_customers,
+        steps_counted.customers,
+        closed_steps_counted.segment_closed_customers,
+        closed_steps_counted.closed_customers,
+        cast(coalesce(in_progress_by_step.in_progress_customers, 0) as {{ dbt.type_bigint() }})
+            as in_progress_customers
+    from steps_counted
+    inner join closed_steps_counted
+        on steps_counted.segment_type = closed_steps_counted.segment_type
+            and steps_counted.segment_value = closed_steps_counted.segment_value
+            and steps_counted.step_number = closed_steps_counted.step_number
+    left join in_progress_by_step
+        on steps_counted.segment_type = in_progress_by_step.segment_type
+            and steps_counted.segment_value = in_progress_by_step.segment_value
+            and steps_counted.step_number = in_progress_by_step.step_number
+),
+
 final as (
     select
         segment_type,
@@ -116,8 +181,12 @@ final as (
         step_name,
         segment_customers,
         customers,
-        {{ funnel_step_rates('customers', ['segment_type', 'segment_value']) }}
-    from steps_counted
+        {{ funnel_step_rates('customers', ['segment_type', 'segment_value']) }},
+        in_progress_customers,
+        segment_closed_customers,
+        closed_customers,
+        {{ funnel_step_rates('closed_customers', ['segment_type', 'segment_value'], 'closed_') }}
+    from steps_joined
 )
 
 select * from final

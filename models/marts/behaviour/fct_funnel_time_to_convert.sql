@@ -6,7 +6,6 @@
     the first step's type) to the moment it reached the step (see int_sessions_funnel_evaluated). Percentiles are
     continuous (linear interpolation between ranks).
 -#}
-{%- set steps = funnel_steps() -%}
 with
 
 sessions as (
@@ -33,25 +32,7 @@ segments as (
 ),
 
 session_conversions as (
-    {%- for step in steps[1:] %}
-    select
-        session_id,
-        {{ loop.index + 1 }} as step_number,
-        {{ seconds_between('step_1_at', 'step_' ~ (loop.index + 1) ~ '_at') }} as seconds_to_convert
-    from session_funnels
-    where step_{{ loop.index + 1 }}_at is not null
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- else %}
-    {#- A one-step funnel has nothing to convert to. #}
-    select
-        session_id,
-        1 as step_number,
-        cast(0 as {{ dbt.type_bigint() }}) as seconds_to_convert
-    from session_funnels
-    where false
-    {%- endfor %}
+    {{ funnel_session_conversions() }}
 ),
 
 conversions_summarised as (

@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 
 from customer_behaviour.report.build import SECTION_TITLES, SECTIONS
+from support import reference
+from support import reference_behaviour as rb
 from support.analytics import assert_clean_error, run_cli
 from support.build import Build, base_env
 from support.report import BuiltReport, numbers, parse_report
@@ -79,6 +81,7 @@ def test_the_charts_the_issue_asks_for_are_drawn(built_report: BuiltReport) -> N
         "chart-funnel-device",
         "chart-funnel-country",
         "chart-funnel-trend",
+        "chart-funnel-time-histogram",
         "chart-paths-top",
         "chart-transitions-flow",
         "chart-step-matrix",
@@ -212,6 +215,59 @@ def test_the_funnel_and_its_trend_are_recomputed_from_sessions(built_report: Bui
         f"Over the first {window} days it was {_pct(first['converted'] / first['started'])}%, "
         f"over the last {window} days {_pct(last['converted'] / last['started'])}%"
     ) in texts["fact-funnel-trend"]
+
+
+def test_the_in_progress_counts_are_recomputed_from_the_seed_files(
+    built_report: BuiltReport, staged_reference: dict[str, pd.DataFrame]
+) -> None:
+    """The customers still inside their window and the sessions still running, as pandas
+    recomputes them from the raw CSVs (reference_behaviour), are the report's numbers."""
+    sessions = reference.sessions(staged_reference)
+    end = rb.data_end(staged_reference)
+    texts = parse_report(built_report.html).texts
+    customers = rb.customer_funnel(staged_reference, sessions, end=end)
+    overall = customers[customers["segment_type"] == "overall"].sort_values("step_number")
+    total = int(overall["segment_customers"].iloc[0])
+    closed = int(overall["segment_closed_customers"].iloc[0])
+    in_progress = int(overall["in_progress_customers"].sum())
+    last = overall.iloc[-1]
+    assert 0 < in_progress <= total - closed
+    text = texts["fact-funnel-customers-in-progress"]
+    assert f"{total - closed:,} of {total:,} customers still had an open window" in text
+    assert f"{in_progress:,} of them have not completed the funnel yet" in text
+    assert (
+        f"Of the {closed:,} customers whose window has closed, {int(last['closed_customers']):,} "
+        f"({_pct(last['closed_customers'] / closed)}%) reached purchase, against "
+        f"{_pct(last['customers'] / total)}% counting every customer."
+    ) in text
+    running = sum(rb.session_is_open(sessions, end))
+    assert running > 0
+    session_funnel = rb.funnel(sessions, end=end)
+    at_sessions = session_funnel[session_funnel["segment_type"] == "overall"]
+    assert texts["fact-funnel-in-progress"].startswith(
+        f"{running:,} sessions may still be running when the data ends"
+    )
+    assert (
+        f"{int(at_sessions['in_progress_sessions'].sum()):,} of them have not finished"
+        in (texts["fact-funnel-in-progress"])
+    )
+
+
+def test_the_time_to_convert_histogram_sentence_is_recomputed(
+    built_report: BuiltReport, staged_reference: dict[str, pd.DataFrame]
+) -> None:
+    sessions = reference.sessions(staged_reference)
+    histogram = rb.time_to_convert_histogram(staged_reference, sessions)
+    last = histogram[
+        (histogram["segment_type"] == "overall") & (histogram["step_number"] == 4)
+    ].sort_values(["converted_sessions", "bucket_number"], ascending=[False, True])
+    top = last.iloc[0]
+    text = parse_report(built_report.html).texts["fact-funnel-time-histogram"]
+    assert text == (
+        f"The most common time to reach purchase is {top['bucket_label']}: "
+        f"{int(top['converted_sessions']):,} of {int(top['step_converted_sessions']):,} "
+        f"sessions ({_pct(top['share_of_step_conversions'])}%)."
+    )
 
 
 def test_conversion_levels_are_recomputed_from_sessions(built_report: BuiltReport) -> None:

@@ -7,8 +7,9 @@ channels): a six-step GA4-style funnel broken down by channel group, and a two-s
 of renamed events whose second step needs the fallback column name. Each is loaded with the
 bulk loader and built with `dbt build` (models, data tests and unit tests: the unit tests pin
 the variables they depend on, so they hold under the user's config), then fct_sessions,
-every funnel mart, the paths, the product and category funnels and the channel mapping are
-compared with the pandas references (reference.py, reference_behaviour.py,
+every funnel mart (the in-progress counts and the time-to-convert histogram under
+non-default settings for the second), the paths, the product and category funnels and the
+channel mapping are compared with the pandas references (reference.py, reference_behaviour.py,
 reference_channels.py), which take the steps as parameters.
 
 Bad values of the funnel variables stop the build with one line saying what to write.
@@ -21,7 +22,8 @@ import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -82,6 +84,11 @@ class Funnel:
     renamed: dict[str, str]
     stems: list[str]
     payment_step: str | None = None
+    # The in-progress and histogram settings (None: the variable's default).
+    as_of_date: str | None = None
+    window_days: int = rb.CONVERSION_WINDOW_DAYS
+    timeout_minutes: int = rb.SESSION_TIMEOUT_MINUTES
+    bucket_seconds: list[float] = field(default_factory=lambda: list(rb.BUCKET_SECONDS))
 
     @property
     def dbt_vars(self) -> dict[str, object]:
@@ -90,7 +97,15 @@ class Funnel:
             "customer_behaviour__funnel_steps": self.steps,
             "customer_behaviour__product_funnel_steps": self.product_steps,
             "customer_behaviour__funnel_segments": self.segments,
+            "customer_behaviour__as_of_date": self.as_of_date,
+            "customer_behaviour__conversion_window_days": self.window_days,
+            "customer_behaviour__session_timeout_minutes": self.timeout_minutes,
+            "customer_behaviour__time_to_convert_bucket_seconds": self.bucket_seconds,
         }
+
+    @property
+    def as_of(self) -> date | None:
+        return None if self.as_of_date is None else date.fromisoformat(self.as_of_date)
 
     @property
     def product_funnel_steps(self) -> tuple[str, str]:
@@ -139,6 +154,13 @@ FUNNELS = [
             "purchase": "order placed",
         },
         stems=["view", "step_2_event"],
+        # The data ends at an as-of date inside the generated period, so many customer
+        # windows and sessions are open there; other windows, timeout and buckets (one
+        # edge not a whole number).
+        as_of_date="2024-02-20",
+        window_days=10,
+        timeout_minutes=240,
+        bucket_seconds=[0, 5, 60, 600.5, 7200],
     ),
 ]
 
@@ -287,11 +309,17 @@ def test_fct_sessions_has_a_count_and_a_flag_per_step(configured: ConfiguredBuil
 
 def test_session_funnels_match_pandas(configured: ConfiguredBuild) -> None:
     funnel, build = configured.funnel, configured.build
-    expected = rb.funnel(configured.sessions, funnel.steps, funnel.segments)
+    end = rb.data_end(configured.staged, funnel.as_of)
+    expected = rb.funnel(
+        configured.sessions, funnel.steps, funnel.segments, end, funnel.timeout_minutes
+    )
     assert set(expected["segment_type"]) == {"overall", *funnel.segments}
     key = ["segment_type", "segment_value", "step_number"]
     actual = build.frame("select * from marts.fct_funnel")
     assert_frames_match(actual, expected, key, rtol=RTOL, label=_label(configured, "fct_funnel"))
+    if funnel.as_of_date is not None:
+        # Sessions after the as-of date are open: the in-progress rule is exercised.
+        assert expected["in_progress_sessions"].sum() > 10
 
     daily = build.frame("select * from marts.fct_funnel_daily")
     daily["session_date"] = pd.to_datetime(daily["session_date"]).dt.strftime("%Y-%m-%d")
@@ -318,9 +346,29 @@ def test_time_to_convert_and_customer_funnel_match_pandas(configured: Configured
         rtol=RTOL,
         label=_label(configured, "fct_funnel_time_to_convert"),
     )
+    histogram = rb.time_to_convert_histogram(
+        configured.staged, configured.sessions, funnel.steps, funnel.segments, funnel.bucket_seconds
+    )
+    assert histogram["bucket_number"].max() == len(funnel.bucket_seconds)
+    assert_frames_match(
+        build.frame("select * from marts.fct_funnel_time_to_convert_histogram"),
+        histogram,
+        [*key, "bucket_number"],
+        rtol=RTOL,
+        label=_label(configured, "fct_funnel_time_to_convert_histogram"),
+    )
+    customers = rb.customer_funnel(
+        configured.staged,
+        configured.sessions,
+        funnel.steps,
+        funnel.segments,
+        rb.data_end(configured.staged, funnel.as_of),
+        funnel.window_days,
+    )
+    assert customers["in_progress_customers"].sum() > 0
     assert_frames_match(
         build.frame("select * from marts.fct_funnel_customers"),
-        rb.customer_funnel(configured.staged, configured.sessions, funnel.steps, funnel.segments),
+        customers,
         key,
         rtol=RTOL,
         label=_label(configured, "fct_funnel_customers"),
@@ -412,8 +460,46 @@ def test_channel_groups_follow_the_mapping_rule(configured: ConfiguredBuild) -> 
             {"customer_behaviour__product_funnel_steps": ["add_to_cart", "page_view"]},
             "'add_to_cart' must come before 'page_view'",
         ),
+        (
+            {"customer_behaviour__time_to_convert_bucket_seconds": [0, 60, 30]},
+            "customer_behaviour__time_to_convert_bucket_seconds: edges must be ascending "
+            "without repeats, but 30 follows 60",
+        ),
+        (
+            {"customer_behaviour__time_to_convert_bucket_seconds": [0, "ten"]},
+            "edge 2 ('ten') must be a number of seconds, 0 or more",
+        ),
+        (
+            {"customer_behaviour__time_to_convert_bucket_seconds": [10, 60]},
+            "the first edge must be 0 so that every conversion has a bucket",
+        ),
+        (
+            {"customer_behaviour__time_to_convert_bucket_seconds": 60},
+            "customer_behaviour__time_to_convert_bucket_seconds must be a list of bucket edges",
+        ),
+        (
+            {"customer_behaviour__session_timeout_minutes": "half an hour"},
+            "customer_behaviour__session_timeout_minutes must be a whole number of minutes",
+        ),
+        (
+            {"customer_behaviour__session_timeout_minutes": 7.5},
+            "customer_behaviour__session_timeout_minutes must be a whole number of minutes",
+        ),
     ],
-    ids=["one_step", "not_a_list", "upper_case", "repeated", "unknown_product_step", "order"],
+    ids=[
+        "one_step",
+        "not_a_list",
+        "upper_case",
+        "repeated",
+        "unknown_product_step",
+        "order",
+        "buckets_not_ascending",
+        "bucket_not_a_number",
+        "buckets_not_from_zero",
+        "buckets_not_a_list",
+        "timeout_not_a_number",
+        "timeout_not_whole",
+    ],
 )
 def test_a_bad_funnel_setting_stops_with_one_clear_line(
     variables: dict[str, object], message: str, tmp_path: Path
@@ -425,7 +511,7 @@ def test_a_bad_funnel_setting_stops_with_one_clear_line(
         "--target",
         "duckdb",
         "--select",
-        "int_product_activity_joined",
+        "int_product_activity_joined fct_funnel fct_funnel_time_to_convert_histogram",
         "--vars",
         json.dumps(variables),
         check=False,

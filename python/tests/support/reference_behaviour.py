@@ -10,7 +10,7 @@ the dbt variables' defaults), so any configured funnel can be recomputed.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,11 @@ SEGMENTS = ["device", "country", "traffic_source"]
 """Default of customer_behaviour__funnel_segments."""
 PATH_MAX_STEPS = 10
 CONVERSION_WINDOW_DAYS = 7
+SESSION_TIMEOUT_MINUTES = 30
+"""Default of customer_behaviour__session_timeout_minutes."""
+BUCKET_SECONDS = [0, 10, 30, 60, 120, 300, 900, 1800, 3600]
+"""Default of customer_behaviour__time_to_convert_bucket_seconds."""
+RATES = ["conversion_from_previous", "conversion_from_start", "drop_off_from_previous"]
 
 
 def _present(value: object) -> bool:
@@ -91,21 +96,82 @@ def _segment_value(value: object) -> str:
     return str(value) if _present(value) else "unknown"
 
 
-def _segment_groups(frame: pd.DataFrame, segments: list[str]) -> dict[tuple[str, str], list[int]]:
-    groups: dict[tuple[str, str], list[int]] = {("overall", "all"): []}
+def _segment_groups(
+    frame: pd.DataFrame, segments: list[str], column: str = "funnel_step_reached"
+) -> dict[tuple[str, str], list]:
+    """Per breakdown (overall, then each segment value): the values of `column`, in row order."""
+    groups: dict[tuple[str, str], list] = {("overall", "all"): []}
     for record in frame.to_dict("records"):
-        groups[("overall", "all")].append(record["funnel_step_reached"])
+        groups[("overall", "all")].append(record[column])
         for segment in segments:
             key = (segment, _segment_value(record[segment]))
-            groups.setdefault(key, []).append(record["funnel_step_reached"])
+            groups.setdefault(key, []).append(record[column])
     return groups
 
 
-def funnel(
-    sessions: pd.DataFrame, steps: list[str] = FUNNEL_STEPS, segments: list[str] = SEGMENTS
+def data_end(staged: dict[str, pd.DataFrame], as_of: date | None = None) -> datetime | None:
+    """int_funnel_data_end_resolved: the end of the as-of day when given, else the latest
+    accepted event (None without events)."""
+    if as_of is not None:
+        return datetime.combine(as_of + timedelta(days=1), time())
+    events = accepted(staged, "events")
+    return None if events.empty else events["event_at"].max()
+
+
+def _with_in_progress(
+    units: pd.DataFrame, segments: list[str], unit: str, steps: list[str]
 ) -> pd.DataFrame:
-    """fct_funnel: sessions per segment reaching at least each step."""
-    return _funnel_rows(_segment_groups(sessions, segments), "sessions", "segment_sessions", steps)
+    """Funnel rows of `units` (funnel_step_reached, is_open, the segments) with the columns of
+    the in-progress rule: a unit whose window is open and who reached step k - 1 < last step is
+    in progress at step k; the closed_ columns are the funnel of the closed units alone."""
+    reached = _segment_groups(units, segments)
+    is_open = _segment_groups(units, segments, "is_open")
+    rows = _funnel_rows(reached, unit, f"segment_{unit}", steps)
+    closed = {
+        key: [r for r, o in zip(values, is_open[key], strict=True) if not o]
+        for key, values in reached.items()
+    }
+    closed_rows = _funnel_rows(closed, f"closed_{unit}", f"segment_closed_{unit}", steps)
+    closed_rows = closed_rows.drop(columns="step_name").rename(
+        columns={rate: f"closed_{rate}" for rate in RATES}
+    )
+    key = ["segment_type", "segment_value", "step_number"]
+    rows = rows.merge(closed_rows, on=key, how="inner", validate="one_to_one")
+    rows[f"in_progress_{unit}"] = [
+        sum(
+            1
+            for r, o in zip(reached[(kind, value)], is_open[(kind, value)], strict=True)
+            if o and r == number - 1
+        )
+        for kind, value, number in rows[key].itertuples(index=False)
+    ]
+    return rows
+
+
+def session_is_open(
+    sessions: pd.DataFrame, end: datetime | None, timeout_minutes: int = SESSION_TIMEOUT_MINUTES
+) -> list[bool]:
+    """Per session: its last event (its start without events) is less than the timeout
+    before the end of the data."""
+    if end is None:
+        return [False] * len(sessions)
+    return [
+        (start if pd.isna(last) else last) + timedelta(minutes=timeout_minutes) > end
+        for start, last in zip(sessions["session_start_at"], sessions["last_event_at"], strict=True)
+    ]
+
+
+def funnel(
+    sessions: pd.DataFrame,
+    steps: list[str] = FUNNEL_STEPS,
+    segments: list[str] = SEGMENTS,
+    end: datetime | None = None,
+    timeout_minutes: int = SESSION_TIMEOUT_MINUTES,
+) -> pd.DataFrame:
+    """fct_funnel: sessions per segment reaching at least each step, with the sessions still
+    running at `end` (the end of the data) in progress."""
+    units = sessions.assign(is_open=session_is_open(sessions, end, timeout_minutes))
+    return _with_in_progress(units, segments, "sessions", steps)
 
 
 def funnel_daily(sessions: pd.DataFrame, steps: list[str] = FUNNEL_STEPS) -> pd.DataFrame:
@@ -174,13 +240,14 @@ def _whole_seconds(start: datetime, end: datetime) -> int:
     return int((end.replace(microsecond=0) - start.replace(microsecond=0)).total_seconds())
 
 
-def time_to_convert(
+def _conversion_seconds(
     staged: dict[str, pd.DataFrame],
     sessions: pd.DataFrame,
-    steps: list[str] = FUNNEL_STEPS,
-    segments: list[str] = SEGMENTS,
-) -> pd.DataFrame:
-    """fct_funnel_time_to_convert: seconds from step 1 to steps 2.. per segment."""
+    steps: list[str],
+    segments: list[str],
+) -> tuple[dict[tuple[str, str, int], list[int]], set[tuple[str, str]]]:
+    """Per (segment type, value, step > 1): the whole seconds from step 1 of each session that
+    reached the step; and every breakdown that has sessions."""
     events = accepted(staged, "events")
     by_session: dict[str, list[tuple[datetime, str]]] = {}
     for session_id, at, kind in events[["session_id", "event_at", "event_type"]].itertuples(
@@ -200,6 +267,17 @@ def time_to_convert(
                 seconds.setdefault((*key, number), []).append(
                     _whole_seconds(times[0], times[number - 1])
                 )
+    return seconds, seen
+
+
+def time_to_convert(
+    staged: dict[str, pd.DataFrame],
+    sessions: pd.DataFrame,
+    steps: list[str] = FUNNEL_STEPS,
+    segments: list[str] = SEGMENTS,
+) -> pd.DataFrame:
+    """fct_funnel_time_to_convert: seconds from step 1 to steps 2.. per segment."""
+    seconds, seen = _conversion_seconds(staged, sessions, steps, segments)
     rows = []
     for segment_type, segment_value in seen:
         for number in range(2, len(steps) + 1):
@@ -223,13 +301,60 @@ def time_to_convert(
     return pd.DataFrame(rows)
 
 
+def _edge_text(edge: float) -> str:
+    return str(int(edge)) if float(edge).is_integer() else str(edge)
+
+
+def time_to_convert_histogram(
+    staged: dict[str, pd.DataFrame],
+    sessions: pd.DataFrame,
+    steps: list[str] = FUNNEL_STEPS,
+    segments: list[str] = SEGMENTS,
+    edges: list[float] = BUCKET_SECONDS,
+) -> pd.DataFrame:
+    """fct_funnel_time_to_convert_histogram: conversions per bucket of seconds (numpy's
+    histogram with an open last bucket), every bucket present."""
+    seconds, seen = _conversion_seconds(staged, sessions, steps, segments)
+    bins = [*map(float, edges), np.inf]
+    rows = []
+    for segment_type, segment_value in seen:
+        for number in range(2, len(steps) + 1):
+            values = np.asarray(seconds.get((segment_type, segment_value, number), []), float)
+            counts, _ = np.histogram(values, bins=bins)
+            for index, count in enumerate(counts):
+                last = index == len(edges) - 1
+                lower = _edge_text(edges[index])
+                rows.append(
+                    {
+                        "segment_type": segment_type,
+                        "segment_value": segment_value,
+                        "step_number": number,
+                        "step_name": steps[number - 1],
+                        "bucket_number": index + 1,
+                        "lower_seconds": float(edges[index]),
+                        "upper_seconds": np.nan if last else float(edges[index + 1]),
+                        "bucket_label": f">= {lower} s"
+                        if last
+                        else f"{lower}-{_edge_text(edges[index + 1])} s",
+                        "converted_sessions": int(count),
+                        "step_converted_sessions": len(values),
+                        "share_of_step_conversions": count / len(values) if len(values) else np.nan,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
 def customer_funnel(
     staged: dict[str, pd.DataFrame],
     sessions: pd.DataFrame,
     steps: list[str] = FUNNEL_STEPS,
     segments: list[str] = SEGMENTS,
+    end: datetime | None = None,
+    window_days: int = CONVERSION_WINDOW_DAYS,
 ) -> pd.DataFrame:
-    """fct_funnel_customers: the ordered funnel over each customer's events in the window."""
+    """fct_funnel_customers: the ordered funnel over each customer's events in the window,
+    with the customers whose window is still open at `end` (the end of the data) in
+    progress."""
     known = sessions[sessions["customer_id"].notna()]
     first = (
         known.sort_values(["customer_id", "session_start_at", "session_id"], kind="mergesort")
@@ -247,16 +372,18 @@ def customer_funnel(
         if customer is None:
             continue
         start = first.loc[customer, "session_start_at"]
-        if start <= at <= start + timedelta(days=CONVERSION_WINDOW_DAYS):
+        if start <= at <= start + timedelta(days=window_days):
             by_customer.setdefault(customer, []).append((at, kind))
     customers = first.reset_index()
     customers["funnel_step_reached"] = [
         len(_step_times(by_customer.get(customer, []), steps))
         for customer in customers["customer_id"]
     ]
-    return _funnel_rows(
-        _segment_groups(customers, segments), "customers", "segment_customers", steps
-    )
+    customers["is_open"] = [
+        end is not None and start + timedelta(days=window_days) > end
+        for start in customers["session_start_at"]
+    ]
+    return _with_in_progress(customers, segments, "customers", steps)
 
 
 # ---------------------------------------------------------------- paths

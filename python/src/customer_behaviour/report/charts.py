@@ -169,6 +169,34 @@ def funnel_bars(frame: pd.DataFrame) -> Figure:
         return figure
 
 
+def time_to_convert_histogram(frame: pd.DataFrame) -> Figure:
+    """Grouped bars: per ``bucket_label`` (in ``bucket_number`` order), the
+    ``share_of_step_conversions`` of each ``step_name``."""
+    with chart_style():
+        figure = new_figure(2.8)
+        axes = figure.subplots()
+        labels = frame.sort_values("bucket_number").drop_duplicates("bucket_number")["bucket_label"]
+        steps = list(dict.fromkeys(frame.sort_values("step_number")["step_name"]))
+        x = np.arange(len(labels))
+        width = 0.8 / max(len(steps), 1)
+        for index, step in enumerate(steps):
+            part = frame[frame["step_name"] == step].sort_values("bucket_number")
+            axes.bar(
+                x - 0.4 + width * (index + 0.5),
+                part["share_of_step_conversions"].fillna(0).to_numpy(dtype=float),
+                width=width,
+                color=PALETTE[index % len(PALETTE)],
+                label=f"to {step}",
+            )
+        axes.set_xticks(x, list(labels), fontsize=7)
+        axes.set_xlabel("seconds from the first funnel step")
+        axes.set_ylabel("share of the step's conversions")
+        _percent_axis(axes.yaxis)
+        axes.legend(fontsize=8, loc="upper left", ncols=min(len(steps), 4))
+        axes.set_title("How long conversion takes")
+        return figure
+
+
 def grouped_rates(
     frame: pd.DataFrame, group_column: str, series_column: str, title: str, ylabel: str
 ) -> Figure:

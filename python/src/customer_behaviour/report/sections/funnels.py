@@ -1,7 +1,11 @@
 """4. Behaviour funnels: where sessions drop off, by segment and over time (marts.fct_funnel,
-fct_funnel_time_to_convert, fct_funnel_daily), which segment gaps hold up and what changed since
-the previous period (analytics.funnel_segment_comparison, analytics.funnel_period_change, which
-``analyze`` computes; these blocks only choose and word them).
+fct_funnel_customers, fct_funnel_time_to_convert and its histogram, fct_funnel_daily), which
+segment gaps hold up and what changed since the previous period
+(analytics.funnel_segment_comparison, analytics.funnel_period_change, which ``analyze``
+computes; these blocks only choose and word them).
+
+Sessions and customers whose window is still open at the end of the data are shown as in
+progress (the marts' in_progress_ and closed_ columns), not as lost.
 
 Drop-off rates are read from ``fct_funnel.drop_off_from_previous``, the one definition of the
 rule (the macro ``funnel_step_rates``); the report only derives the session counts a rate
@@ -48,6 +52,9 @@ def _funnel(data: ReportData) -> pd.DataFrame:
         "conversion_from_previous",
         "conversion_from_start",
         "drop_off_from_previous",
+        "in_progress_sessions",
+        "segment_closed_sessions",
+        "closed_sessions",
     )
     return frame.sort_values(["segment_type", "segment_value", "step_number"])
 
@@ -147,7 +154,105 @@ def _timing(data: ReportData, first_step: str) -> Block:
         caption="Time from the first funnel step to each later step "
         "(marts.fct_funnel_time_to_convert).",
     )
-    return Block(paragraphs=(paragraph,), tables=(table,))
+    return Block(paragraphs=(paragraph,), tables=(table,)).then(_timing_histogram(data))
+
+
+def _timing_histogram(data: ReportData) -> Block:
+    """The overall distribution of time to convert per step
+    (fct_funnel_time_to_convert_histogram), or a notice when it is missing."""
+    try:
+        histogram = numeric(
+            data.model("fct_funnel_time_to_convert_histogram"),
+            "step_number",
+            "bucket_number",
+            "converted_sessions",
+            "step_converted_sessions",
+            "share_of_step_conversions",
+        )
+    except MissingData as missing:
+        return notice_block(missing.notice)
+    overall = histogram[
+        (histogram["segment_type"] == "overall") & (histogram["step_converted_sessions"] > 0)
+    ]
+    if overall.empty:
+        return Block()
+    last_step = overall["step_number"].max()
+    last = overall[overall["step_number"] == last_step].sort_values("bucket_number")
+    top = last.sort_values(["converted_sessions", "bucket_number"], ascending=[False, True]).iloc[0]
+    chart = embed(
+        "funnel-time-histogram",
+        charts.time_to_convert_histogram(overall),
+        "Share of each step's converting sessions by time from the first funnel step, in "
+        "buckets of seconds (marts.fct_funnel_time_to_convert_histogram, overall).",
+    )
+    paragraph = Paragraph(
+        f"The most common time to reach {top['step_name']} is {top['bucket_label']}: "
+        f"{fmt_int(top['converted_sessions'])} of {fmt_int(top['step_converted_sessions'])} "
+        f"sessions ({fmt_pct(top['share_of_step_conversions'])}).",
+        key="funnel-time-histogram",
+    )
+    return Block(paragraphs=(paragraph,), charts=(chart,))
+
+
+def _sessions_in_progress(overall: pd.DataFrame) -> tuple[Paragraph, ...]:
+    """A sentence on the sessions still running at the end of the data, when there are any."""
+    running = overall["segment_sessions"].iloc[0] - overall["segment_closed_sessions"].iloc[0]
+    if running <= 0:
+        return ()
+    in_progress = overall["in_progress_sessions"].sum()
+    last = overall.iloc[-1]
+    return (
+        Paragraph(
+            f"{fmt_int(running)} sessions may still be running when the data ends (their last "
+            f"event is within the session timeout of it); {fmt_int(in_progress)} of them have "
+            f"not finished the funnel and count as in progress, not as drop-offs. Over the "
+            f"{fmt_int(last['segment_closed_sessions'])} finished sessions, "
+            f"{fmt_int(last['closed_sessions'])} reached {last['step_name']}.",
+            key="funnel-in-progress",
+        ),
+    )
+
+
+def _customers_in_progress(data: ReportData) -> Block:
+    """Customers whose conversion window is still open (fct_funnel_customers), beside the
+    conversion of the customers whose window has closed."""
+    try:
+        customers = numeric(
+            data.model("fct_funnel_customers"),
+            "step_number",
+            "segment_customers",
+            "customers",
+            "in_progress_customers",
+            "segment_closed_customers",
+            "closed_customers",
+            "closed_conversion_from_start",
+        )
+    except MissingData as missing:
+        return notice_block(missing.notice)
+    overall = customers[customers["segment_type"] == "overall"].sort_values("step_number")
+    if overall.empty or overall["segment_customers"].iloc[0] == 0:
+        return Block()
+    first, last = overall.iloc[0], overall.iloc[-1]
+    total, closed = first["segment_customers"], first["segment_closed_customers"]
+    overall_rate = last["customers"] / total
+    if closed > 0:
+        closed_rate = last["closed_customers"] / closed
+        closed_text = (
+            f"Of the {fmt_int(closed)} customers whose window has closed, "
+            f"{fmt_int(last['closed_customers'])} ({fmt_pct(closed_rate)}) reached "
+            f"{last['step_name']}, against {fmt_pct(overall_rate)} counting every customer."
+        )
+    else:
+        closed_text = "No customer's window has closed yet, so no conversion is final."
+    paragraph = Paragraph(
+        f"Per customer (all their sessions within the conversion window from their first "
+        f"visit), {fmt_int(total - closed)} of {fmt_int(total)} customers still had an open "
+        f"window when the data ends; {fmt_int(overall['in_progress_customers'].sum())} of "
+        f"them have not completed the funnel yet and count as in progress, not as lost. "
+        f"{closed_text}",
+        key="funnel-customers-in-progress",
+    )
+    return Block(paragraphs=(paragraph,))
 
 
 def funnel_block(data: ReportData) -> Evidence:
@@ -163,8 +268,12 @@ def funnel_block(data: ReportData) -> Evidence:
         "Sessions reaching each funnel step, with the share continuing and dropping off "
         "(marts.fct_funnel, overall).",
     )
-    block = Block(paragraphs=_funnel_paragraphs(steps, leak), charts=(chart,))
-    return Evidence(block.then(_timing(data, steps[0].step_name)), Findings(funnel_leak=leak))
+    block = Block(
+        paragraphs=_funnel_paragraphs(steps, leak) + _sessions_in_progress(overall),
+        charts=(chart,),
+    )
+    block = block.then(_customers_in_progress(data)).then(_timing(data, steps[0].step_name))
+    return Evidence(block, Findings(funnel_leak=leak))
 
 
 # --------------------------------------------------------------------------------------------
