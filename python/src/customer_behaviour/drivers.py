@@ -345,7 +345,8 @@ def out_of_sample(
                 fitted = Logit(outcome[train], values[train][:, varying]).fit(disp=0, maxiter=200)
             except np.linalg.LinAlgError as error:
                 return None, f"fold {fold + 1} of {folds}: singular design ({error})"
-        predicted[test] = fitted.predict(values[test][:, varying])
+            # A separated fold gives extreme scores: exp overflows to a probability of 0 or 1.
+            predicted[test] = fitted.predict(values[test][:, varying])
     return OutOfSample(predicted, auc(outcome, predicted), folds), None
 
 
