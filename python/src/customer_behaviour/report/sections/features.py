@@ -5,6 +5,7 @@ analytics.conversion_calibration), on the whole session and before purchase inte
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -138,13 +139,14 @@ def _term_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _term_notes(frame: pd.DataFrame) -> list[str]:
     """The notes of a driver table (collinearity warnings), one per term that has one."""
-    return [
-        f"{MODEL_NAMES.get(str(row.model), str(row.model))} "
-        f"({SPEC_LABELS.get(str(row.specification), str(row.specification))}), "
-        f"{row.term}: {row.note}."
-        for row in frame.itertuples(index=False)
-        if not is_missing(row.note) and str(row.note).strip()
-    ]
+    notes = []
+    for row in frame.itertuples(index=False):
+        if is_missing(row.note) or not str(row.note).strip():
+            continue
+        spec = str(getattr(row, "specification", ALL_EVENTS.name))
+        model = MODEL_NAMES.get(str(row.model), str(row.model))
+        notes.append(f"{model} ({SPEC_LABELS.get(spec, spec)}), {row.term}: {row.note}.")
+    return notes
 
 
 def _by_specification(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -395,15 +397,42 @@ def _calibration_table(data: ReportData) -> tuple[tuple[Table, ...], tuple[str, 
     return (table,), ()
 
 
-def _coefficients_chart(panels: list[tuple[str, str, pd.DataFrame]]) -> Chart:
+def _coefficients_chart(key: str, panels: list[tuple[str, str, pd.DataFrame]], what: str) -> Chart:
     return embed(
-        "drivers-coefficients",
+        key,
         charts.coefficient_forest(panels),
-        "Regression coefficients as multiplicative effects with 95% confidence intervals "
-        "(analytics.conversion_drivers, analytics.spend_drivers), whole-session and "
-        "pre-intent terms; 1 = no effect, blue = p < 0.05, grey = not distinguishable from "
-        "no effect.",
+        f"{what} as multiplicative effects with 95% confidence intervals, on the whole "
+        "session and before intent; 1 = no effect, blue = p < 0.05, grey = not "
+        "distinguishable from no effect.",
     )
+
+
+def _spend_block(data: ReportData) -> tuple[Block, Findings]:
+    """The spend model's paragraph, chart and notes, or the notice saying why not."""
+    spend, notices = _read_spend(data)
+    if spend.empty:
+        return Block(notices=notices), Findings()
+    specs = _by_specification(spend)
+    panels = [
+        (
+            f"Who spends more ({SPEC_LABELS[name]})",
+            "spend ratio (per SD)",
+            _term_frame(terms.reset_index()),
+        )
+        for name, terms in specs.items()
+    ]
+    chart = _coefficients_chart(
+        "drivers-spend-coefficients",
+        panels,
+        "The spend model among buyers (analytics.spend_drivers)",
+    )
+    block = Block(
+        paragraphs=(_spend_paragraph(specs),),
+        charts=(chart,),
+        bullets=tuple(_term_notes(spend)),
+        notices=notices,
+    )
+    return block, _spend_findings(specs)
 
 
 def drivers_block(data: ReportData) -> Evidence:
@@ -423,8 +452,6 @@ def drivers_block(data: ReportData) -> Evidence:
     paragraphs = [_conversion_paragraph(specs[first.name], first)]
     if first is ALL_EVENTS and PRE_INTENT.name in specs:
         paragraphs.append(_leakage_paragraph(specs[ALL_EVENTS.name], specs[PRE_INTENT.name]))
-    findings = [_conversion_findings(specs)]
-    notes = _term_notes(conversion)
     panels = [
         (
             f"Who purchases ({SPEC_LABELS[name]})",
@@ -433,29 +460,21 @@ def drivers_block(data: ReportData) -> Evidence:
         )
         for name, terms in specs.items()
     ]
-    spend, notices = _read_spend(data)
-    if not spend.empty:
-        spend_specs = _by_specification(spend)
-        paragraphs.append(_spend_paragraph(spend_specs))
-        findings.append(_spend_findings(spend_specs))
-        notes += _term_notes(spend.assign(specification=spend.get("specification", "all_events")))
-        panels += [
-            (
-                f"Who spends more ({SPEC_LABELS[name]})",
-                "spend ratio (per SD)",
-                _term_frame(terms.reset_index()),
-            )
-            for name, terms in spend_specs.items()
-        ]
-    tables, calibration_notices = _calibration_table(data)
-    block = Block(
-        paragraphs=tuple(paragraphs),
-        charts=(_coefficients_chart(panels),),
-        tables=tables,
-        bullets=tuple(dict.fromkeys(notes)),
-        notices=notices + calibration_notices,
+    chart = _coefficients_chart(
+        "drivers-coefficients", panels, "The purchase model (analytics.conversion_drivers)"
     )
-    return Evidence(block, Findings.combine(findings))
+    tables, calibration_notices = _calibration_table(data)
+    conversion_block = Block(
+        paragraphs=tuple(paragraphs),
+        charts=(chart,),
+        tables=tables,
+        bullets=tuple(_term_notes(conversion)),
+        notices=calibration_notices,
+    )
+    spend_block, spend_findings = _spend_block(data)
+    block = conversion_block.then(spend_block)
+    block = replace(block, bullets=tuple(dict.fromkeys(block.bullets)))
+    return Evidence(block, Findings.combine([_conversion_findings(specs), spend_findings]))
 
 
 SECTION = SectionSpec(
