@@ -114,6 +114,11 @@ def test_interaction_is_recommended_with_the_experiment_only_when_it_drives_purc
     card = recommendations.interaction(Findings(drivers=engaged, experiment=EXPERIMENT))
     assert card is not None and card.key == "recommend-interaction"
     assert "and time on site does not" in card.reason
+    assert card.action == "Design for interaction density, not time on site."
+    timed = replace(engaged, seconds=_term(0.2, 0.1, 0.3, 1e-4))
+    timed_card = recommendations.interaction(Findings(drivers=timed))
+    assert timed_card is not None and timed_card.action == "Design for interaction density."
+    assert "time on site" not in timed_card.reason
     assert "needs 47,000 sessions per arm, about 42 days at the observed 2,200" in card.reason
     assert card.certainty == engaged.certainty
     fallback = recommendations.interaction(Findings(drivers=flat, experiment=EXPERIMENT))
