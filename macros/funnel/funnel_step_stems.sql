@@ -7,7 +7,8 @@
     The stem is the step's event type with every run of characters other than
     a-z and 0-9 replaced by `_` and leading or trailing `_` removed, when that
     is a usable name: it starts with a letter, has at most 40 characters, is
-    not `event` or `other_event` (event_count and other_event_count exist),
+    not `event`, `other_event` or `pre_intent_event` (event_count,
+    other_event_count and pre_intent_event_count exist),
     does not start with `step_<digit>` (the fallback's form) and no other step
     gives the same one. Otherwise it is `step_<k>`, followed by `_` and the
     first 40 characters of the cleaned name when there are any. So every stem
@@ -25,7 +26,7 @@
     {%- for name in cleaned -%}
         {%- set usable = modules.re.match('^[a-z][a-z0-9_]{0,39}$', name)
             and not modules.re.match('^step_[0-9]', name)
-            and name not in ['event', 'other_event']
+            and name not in ['event', 'other_event', 'pre_intent_event']
             and cleaned.count(name) == 1 -%}
         {%- if usable -%}
             {%- do stems.append(name) -%}

@@ -4,7 +4,10 @@
     text value (staging's rules). int_session_inputs_processed records it; a
     run whose settings differ rebuilds those models whole (should_full_refresh),
     since their old rows were computed under the old settings and a changed
-    funnel also changes their columns.
+    funnel also changes their columns. session_columns names the version of
+    those models' columns: a release that adds columns (as the pre-intent
+    ones did) changes it, so a warehouse built by an older release is
+    rebuilt instead of failing on the missing columns.
 -#}
 {% macro session_configuration_hash() -%}
     {%- set settings = {
@@ -12,6 +15,7 @@
         'product_funnel_steps': var('customer_behaviour__product_funnel_steps', none),
         'devices': var('customer_behaviour__devices'),
         'max_text_length': var('customer_behaviour__max_text_length'),
+        'session_columns': 'pre_intent',
     } -%}
     {{- return(local_md5(tojson(settings, sort_keys=true))) -}}
 {%- endmacro %}

@@ -56,6 +56,8 @@ sessions_joined as (
             coalesce(session_events.{{ stem }}_count, 0) as {{ stem }}_count,
         {% endfor %}
         coalesce(session_events.other_event_count, 0) as other_event_count,
+        session_events.intent_at,
+        coalesce(session_events.pre_intent_event_count, 0) as pre_intent_event_count,
         coalesce(session_funnels.funnel_step_reached, 0) as funnel_step_reached,
         coalesce(session_orders.n_orders, 0) as n_orders,
         coalesce(session_orders.items_purchased, 0) as items_purchased,
@@ -81,6 +83,10 @@ timings_computed as (
                 then {{ seconds_between('session_start_at', 'last_event_at') }}
             else 0
         end as session_seconds,
+        case
+            when intent_at is not null
+                then {{ seconds_between('session_start_at', 'intent_at') }}
+        end as intent_delay_seconds,
         row_number() over (
             partition by customer_id
             order by session_start_at, {{ collate_binary('session_id') }}
@@ -105,6 +111,9 @@ sessions_measured as (
             {{ stem }}_count,
         {% endfor %}
         other_event_count,
+        {#- Doc block pre_intent: without an intent event, the whole session. #}
+        pre_intent_event_count,
+        coalesce(intent_delay_seconds, session_seconds) as pre_intent_seconds,
         {% for stem in stems %}
             {{ stem }}_count > 0 as has_{{ stem }},
         {% endfor %}

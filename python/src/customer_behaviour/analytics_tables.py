@@ -11,6 +11,7 @@ from __future__ import annotations
 ASSOCIATION_RULES = "association_rules"
 ASSOCIATION_DIAGNOSTICS = "association_diagnostics"
 CONVERSION_DRIVERS = "conversion_drivers"
+CONVERSION_CALIBRATION = "conversion_calibration"
 SPEND_DRIVERS = "spend_drivers"
 PURCHASE_STYLE_COMPARISON = "purchase_style_comparison"
 EXPERIMENT_SIZING = "experiment_sizing"

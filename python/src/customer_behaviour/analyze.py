@@ -18,6 +18,7 @@ from customer_behaviour import baskets, drivers, experiment, funnel_comparisons,
 from customer_behaviour.analytics_tables import (
     ASSOCIATION_DIAGNOSTICS,
     ASSOCIATION_RULES,
+    CONVERSION_CALIBRATION,
     CONVERSION_DRIVERS,
     EXPERIMENT_SIZING,
     FUNNEL_PERIOD_CHANGE,
@@ -28,7 +29,7 @@ from customer_behaviour.analytics_tables import (
 )
 from customer_behaviour.manifest import Manifest, load_manifest
 from customer_behaviour.profile import load_target
-from customer_behaviour.warehouse import Columns, TableWrite, Warehouse, connect
+from customer_behaviour.warehouse import Columns, TableWrite, Warehouse, connect, empty_frame
 
 SESSIONS_MODEL = "fct_sessions"
 BASKET_ITEMS_MODEL = "fct_basket_items"
@@ -48,6 +49,7 @@ RESULT_COLUMNS: dict[str, Columns] = {
     ASSOCIATION_RULES: baskets.RULE_COLUMNS,
     ASSOCIATION_DIAGNOSTICS: baskets.DIAGNOSTIC_COLUMNS,
     CONVERSION_DRIVERS: drivers.CONVERSION_COLUMNS,
+    CONVERSION_CALIBRATION: drivers.CALIBRATION_COLUMNS,
     SPEND_DRIVERS: drivers.SPEND_COLUMNS,
     PURCHASE_STYLE_COMPARISON: styles.COMPARISON_COLUMNS,
     EXPERIMENT_SIZING: experiment.SIZING_COLUMNS,
@@ -153,13 +155,23 @@ def run_analyses(
                 "(see the verdicts in association_diagnostics)"
             )
 
-        say(f"[3/{STEPS}] driver analysis: who purchases, who spends more (statsmodels)")
+        say(
+            f"[3/{STEPS}] driver analysis: who purchases, who spends more, all events and "
+            "pre-intent (statsmodels)"
+        )
         conversion = drivers.conversion_drivers(sessions)
         spend = drivers.spend_drivers(sessions)
+        calibration = (
+            conversion.calibration
+            if conversion.calibration is not None
+            else empty_frame(drivers.CALIBRATION_COLUMNS)
+        )
         writes[CONVERSION_DRIVERS] = conversion.frame
+        writes[CONVERSION_CALIBRATION] = calibration
         writes[SPEND_DRIVERS] = spend.frame
         note(conversion.messages + spend.messages)
         reasons[CONVERSION_DRIVERS] = _empty_reason(conversion.frame, conversion.messages)
+        reasons[CONVERSION_CALIBRATION] = _empty_reason(calibration, conversion.messages)
         reasons[SPEND_DRIVERS] = _empty_reason(spend.frame, spend.messages)
 
         say(f"[4/{STEPS}] purchase styles: cheap_many versus expensive_few")

@@ -1,10 +1,24 @@
 """Driver analysis in two stages (statsmodels): who purchases, and who spends more.
 
-Stage 1 (conversion): logistic regression of ``did_purchase`` on the standardised engagement
-terms ``event_count``, ``session_seconds`` and ``first_event_delay_seconds`` plus device and
-traffic-source dummies, over the sessions that have at least one event (the delay is
-undefined otherwise). Stage 2 (spend): OLS of ``log(amount_usd)`` on the same standardised
-engagement terms, over purchasing sessions with a positive amount.
+Stage 1 (conversion): logistic regression of ``did_purchase`` on three standardised
+engagement terms plus device and traffic-source dummies, over the sessions that have at least
+one event (the delay is undefined otherwise). Stage 2 (spend): OLS of ``log(amount_usd)`` on
+the same standardised engagement terms, over purchasing sessions with a positive amount.
+
+Both stages run on two specifications of engagement (:data:`SPECIFICATIONS`), side by side in
+the same tables (column ``specification``): ``all_events`` (``event_count``,
+``session_seconds``), which count the checkout and purchase events of the very sessions that
+purchase, so part of their effect on purchase is true by construction (target leakage); and
+``pre_intent`` (``pre_intent_event_count``, ``pre_intent_seconds``: the engagement before the
+session's first event of funnel step 2, dbt doc block ``pre_intent``). Both keep
+``first_event_delay_seconds``, which is over before any event.
+
+The conversion model is also judged out of sample: 5-fold cross-validation with the folds
+drawn by customer (a customer's sessions, which are not independent, are never split between
+fitting and testing; seeded, so a rerun gives the same folds). The out-of-fold predicted
+probabilities give the AUC (the Mann-Whitney U of buyers' against non-buyers' predictions over
+their product, from scipy: scikit-learn is not a dependency of the project) and the
+calibration table (deciles of predicted probability: mean predicted against observed rate).
 
 Standard errors are cluster-robust by customer, because a customer's sessions are not
 independent; every anonymous session is a cluster of its own. Coefficients of engagement
@@ -23,16 +37,39 @@ import pandas as pd
 
 from customer_behaviour.warehouse import Columns, conform, empty_frame
 
-ENGAGEMENT_TERMS = ("event_count", "session_seconds", "first_event_delay_seconds")
+
+@dataclass(frozen=True)
+class Specification:
+    """One choice of engagement terms: the events term, the time term and the delay term."""
+
+    name: str
+    events: str
+    seconds: str
+    delay: str = "first_event_delay_seconds"
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return (self.events, self.seconds, self.delay)
+
+
+ALL_EVENTS = Specification("all_events", "event_count", "session_seconds")
+PRE_INTENT = Specification("pre_intent", "pre_intent_event_count", "pre_intent_seconds")
+SPECIFICATIONS = (ALL_EVENTS, PRE_INTENT)
+"""The specifications every model runs on, in table order."""
+ENGAGEMENT_TERMS = ALL_EVENTS.terms
 CATEGORICAL_TERMS = ("device", "traffic_source")
 SESSION_COLUMNS = (
     "session_id",
     "customer_id",
     "did_purchase",
     "amount_usd",
-    *ENGAGEMENT_TERMS,
+    *dict.fromkeys(term for spec in SPECIFICATIONS for term in spec.terms),
     *CATEGORICAL_TERMS,
 )
+CV_FOLDS = 5
+CV_SEED = 20240301
+"""Seed of the customer-to-fold draw: the same folds on every run over the same sessions."""
+CALIBRATION_BINS = 10
 CONVERSION_MODEL = "conversion_logit"
 SPEND_MODEL = "spend_ols_log_amount"
 VIF_NOTE_THRESHOLD = 2.0
@@ -42,6 +79,7 @@ ALPHA = 0.05
 MIN_OBSERVATIONS_PER_PARAMETER = 5
 
 _COMMON_COLUMNS: Columns = {
+    "specification": "text",
     "model": "text",
     "term": "text",
     "term_kind": "text",
@@ -65,6 +103,8 @@ CONVERSION_COLUMNS: Columns = {
     "odds_ratio": "float",
     **_TRAILING_COLUMNS,
     "pseudo_r_squared": "float",
+    "auc_out_of_sample": "float",
+    "cv_folds": "integer",
     "note": "text",
 }
 SPEND_COLUMNS: Columns = {
@@ -76,12 +116,36 @@ SPEND_COLUMNS: Columns = {
 }
 
 
+CALIBRATION_COLUMNS: Columns = {
+    "specification": "text",
+    "decile": "integer",
+    "n_sessions": "integer",
+    "n_purchasing": "integer",
+    "mean_predicted": "float",
+    "observed_rate": "float",
+    "min_predicted": "float",
+    "max_predicted": "float",
+}
+
+
 @dataclass
 class DriverResult:
-    """One fitted model as rows per term (empty when it could not be fitted), plus messages."""
+    """The fitted models as rows per specification and term (empty when none could be
+    fitted), the conversion model's calibration table (None for the spend model), and
+    messages."""
 
     frame: pd.DataFrame
     messages: list[str] = field(default_factory=list)
+    calibration: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class OutOfSample:
+    """Out-of-fold predicted probabilities of a conversion model (NaN where not computed)."""
+
+    predicted: np.ndarray
+    auc: float
+    folds: int
 
 
 @dataclass(frozen=True)
@@ -180,6 +244,7 @@ def collinearity_notes(design: Design, vifs: dict[str, float]) -> dict[str, str]
 
 def _fit_rows(
     fitted: object,
+    specification: str,
     model: str,
     design: Design,
     columns: Columns,
@@ -193,6 +258,7 @@ def _fit_rows(
     notes = collinearity_notes(design, vifs)
     rows = pd.DataFrame(
         {
+            "specification": specification,
             "model": model,
             "term": params.index,
             "term_kind": [design.kinds[term] for term in params.index],
@@ -227,26 +293,122 @@ def _too_small(n_obs: int, n_params: int) -> bool:
     return n_obs < max(n_params * MIN_OBSERVATIONS_PER_PARAMETER, 10)
 
 
-def conversion_drivers(sessions: pd.DataFrame) -> DriverResult:
-    """Stage 1: logit of did_purchase over sessions with at least one event."""
+def customer_folds(groups: np.ndarray, n_folds: int, seed: int = CV_SEED) -> np.ndarray:
+    """The fold (0 .. n_folds - 1) of each row: clusters (customers) dealt to the folds in a
+    seeded random order, so every fold holds whole customers and sizes differ by at most one
+    cluster."""
+    clusters = np.unique(groups)
+    order = np.random.default_rng(seed).permutation(len(clusters))
+    fold_of_cluster = np.empty(len(clusters), dtype=np.int64)
+    fold_of_cluster[order] = np.arange(len(clusters)) % n_folds
+    return fold_of_cluster[np.searchsorted(clusters, groups)]
+
+
+def auc(outcome: np.ndarray, scores: np.ndarray) -> float:
+    """Area under the ROC curve: the chance that a random buyer scores above a random
+    non-buyer (ties count half), as the Mann-Whitney U of the buyers' scores over the
+    product of the group sizes (scipy). NaN without both outcomes."""
+    from scipy.stats import mannwhitneyu
+
+    positive = outcome.astype(bool)
+    buyers, others = scores[positive], scores[~positive]
+    if len(buyers) == 0 or len(others) == 0:
+        return float("nan")
+    statistic = mannwhitneyu(buyers, others, alternative="two-sided").statistic
+    return float(statistic) / (len(buyers) * len(others))
+
+
+def out_of_sample(
+    outcome: np.ndarray, exog: pd.DataFrame, groups: np.ndarray, n_folds: int = CV_FOLDS
+) -> tuple[OutOfSample | None, str | None]:
+    """Out-of-fold predictions of the logit (folds by customer, :func:`customer_folds`), or
+    None and why they could not be computed. A term constant within a training fold (a
+    device or source seen only in the held-out customers) is left out of that fold's fit, so
+    its held-out sessions are predicted at the reference level."""
+    from statsmodels.discrete.discrete_model import Logit
+
+    folds = min(n_folds, len(np.unique(groups)))
+    if folds < 2:
+        return None, "fewer than two customers to split into folds"
+    fold_of = customer_folds(groups, folds)
+    predicted = np.full(len(outcome), np.nan)
+    values = exog.to_numpy(dtype=float)
+    for fold in range(folds):
+        train, test = fold_of != fold, fold_of == fold
+        if outcome[train].min(initial=1) == outcome[train].max(initial=0):
+            return None, f"training fold {fold + 1} of {folds} has only one outcome"
+        varying = values[train].std(axis=0) > 0
+        varying[0] = True  # the intercept
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                fitted = Logit(outcome[train], values[train][:, varying]).fit(disp=0, maxiter=200)
+            except np.linalg.LinAlgError as error:
+                return None, f"fold {fold + 1} of {folds}: singular design ({error})"
+            # A separated fold gives extreme scores: exp overflows to a probability of 0 or 1.
+            predicted[test] = fitted.predict(values[test][:, varying])
+    return OutOfSample(predicted, auc(outcome, predicted), folds), None
+
+
+def calibration_table(
+    specification: str, outcome: np.ndarray, predicted: np.ndarray
+) -> pd.DataFrame:
+    """Equal-count bins (deciles; fewer with fewer than ten sessions) of the out-of-fold
+    predicted probability, ordered by it (ties by session_id, the rows' order), with the
+    mean prediction and the observed purchase rate of each."""
+    n = len(predicted)
+    bins = min(CALIBRATION_BINS, n)
+    order = np.argsort(predicted, kind="stable")
+    decile = np.empty(n, dtype=np.int64)
+    decile[order] = np.arange(n) * bins // n + 1
+    frame = pd.DataFrame({"decile": decile, "predicted": predicted, "outcome": outcome})
+    table = (
+        frame.groupby("decile")
+        .agg(
+            n_sessions=("outcome", "size"),
+            n_purchasing=("outcome", "sum"),
+            mean_predicted=("predicted", "mean"),
+            observed_rate=("outcome", "mean"),
+            min_predicted=("predicted", "min"),
+            max_predicted=("predicted", "max"),
+        )
+        .reset_index()
+    )
+    table.insert(0, "specification", specification)
+    return conform(table, CALIBRATION_COLUMNS)
+
+
+def _usable(sessions: pd.DataFrame, spec: Specification) -> pd.DataFrame:
+    """Sessions with every engagement term of the specification, in session_id order (so the
+    folds and the calibration bins do not depend on the order the warehouse returns rows)."""
+    usable = sessions.dropna(subset=list(spec.terms))
+    return usable.sort_values("session_id", kind="stable").reset_index(drop=True)
+
+
+def _conversion_model(
+    sessions: pd.DataFrame, spec: Specification
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """One specification's conversion rows, calibration rows and messages."""
     from statsmodels.discrete.discrete_model import Logit
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
-    usable = sessions.dropna(subset=list(ENGAGEMENT_TERMS)).reset_index(drop=True)
+    label = f"conversion model ({spec.name})"
+    usable = _usable(sessions, spec)
     excluded = len(sessions) - len(usable)
     messages = []
     if excluded:
-        messages.append(f"conversion model: {excluded:,} sessions without events left out")
+        messages.append(f"{label}: {excluded:,} sessions without events left out")
     outcome = usable["did_purchase"].astype(bool).to_numpy(dtype=float)
-    design = design_matrix(usable, ENGAGEMENT_TERMS, CATEGORICAL_TERMS)
+    design = design_matrix(usable, spec.terms, CATEGORICAL_TERMS)
     n_params = design.exog.shape[1]
+    not_fitted = empty_frame(CONVERSION_COLUMNS), empty_frame(CALIBRATION_COLUMNS)
     if _too_small(len(usable), n_params) or outcome.min(initial=1) == outcome.max(initial=0):
         messages.append(
-            f"conversion model not fitted: {len(usable):,} sessions with events, "
+            f"{label} not fitted: {len(usable):,} sessions with events, "
             f"{int(outcome.sum()):,} purchasing; it needs both outcomes and at least "
             f"{max(n_params * MIN_OBSERVATIONS_PER_PARAMETER, 10)} sessions"
         )
-        return DriverResult(empty_frame(CONVERSION_COLUMNS), messages)
+        return *not_fitted, messages
     groups = cluster_codes(usable)
     cov_type, cov_kwds, cov_label = _covariance(groups)
     with warnings.catch_warnings(record=True) as caught:
@@ -256,13 +418,15 @@ def conversion_drivers(sessions: pd.DataFrame) -> DriverResult:
                 disp=0, maxiter=200, cov_type=cov_type, cov_kwds=cov_kwds
             )
         except np.linalg.LinAlgError as error:
-            messages.append(f"conversion model not fitted: singular design ({error})")
-            return DriverResult(empty_frame(CONVERSION_COLUMNS), messages)
+            messages.append(f"{label} not fitted: singular design ({error})")
+            return *not_fitted, messages
     for warning in caught:
         if issubclass(warning.category, (ConvergenceWarning, PerfectSeparationWarning)):
-            messages.append(f"conversion model warning: {warning.message}")
+            messages.append(f"{label} warning: {warning.message}")
+    held_out, why_not = out_of_sample(outcome, design.exog, groups)
     frame = _fit_rows(
         fitted,
+        spec.name,
         CONVERSION_MODEL,
         design,
         CONVERSION_COLUMNS,
@@ -271,43 +435,76 @@ def conversion_drivers(sessions: pd.DataFrame) -> DriverResult:
         {
             "odds_ratio": np.exp(fitted.params.to_numpy()),
             "pseudo_r_squared": float(fitted.prsquared),
+            "auc_out_of_sample": held_out.auc if held_out else np.nan,
+            "cv_folds": held_out.folds if held_out else None,
         },
     )
     if design.dropped:
-        messages.append(f"conversion model: constant terms dropped: {', '.join(design.dropped)}")
-    messages.append(
-        f"conversion model: {int(fitted.nobs):,} sessions, pseudo R² {fitted.prsquared:.3f}"
+        messages.append(f"{label}: constant terms dropped: {', '.join(design.dropped)}")
+    if held_out is None:
+        messages.append(f"{label}: no out-of-sample AUC or calibration: {why_not}")
+        calibration = empty_frame(CALIBRATION_COLUMNS)
+    else:
+        calibration = calibration_table(spec.name, outcome, held_out.predicted)
+    fit_line = f"{label}: {int(fitted.nobs):,} sessions, pseudo R² {fitted.prsquared:.3f}"
+    if held_out is not None:
+        fit_line += f", out-of-sample AUC {held_out.auc:.3f} ({held_out.folds}-fold by customer)"
+    messages.append(fit_line)
+    return frame, calibration, messages
+
+
+def _combined(frames: list[pd.DataFrame], columns: Columns) -> pd.DataFrame:
+    kept = [frame for frame in frames if not frame.empty]
+    if not kept:
+        return empty_frame(columns)
+    return conform(pd.concat(kept, ignore_index=True), columns)
+
+
+def conversion_drivers(sessions: pd.DataFrame) -> DriverResult:
+    """Stage 1: logit of did_purchase over sessions with at least one event, on every
+    specification, with the out-of-sample AUC and the calibration table."""
+    frames, calibrations, messages = [], [], []
+    for spec in SPECIFICATIONS:
+        frame, calibration, spec_messages = _conversion_model(sessions, spec)
+        frames.append(frame)
+        calibrations.append(calibration)
+        messages += spec_messages
+    return DriverResult(
+        _combined(frames, CONVERSION_COLUMNS),
+        messages,
+        _combined(calibrations, CALIBRATION_COLUMNS),
     )
-    return DriverResult(frame, messages)
 
 
-def spend_drivers(sessions: pd.DataFrame) -> DriverResult:
-    """Stage 2: OLS of log(amount_usd) over purchasing sessions with a positive amount."""
+def _spend_model(sessions: pd.DataFrame, spec: Specification) -> tuple[pd.DataFrame, list[str]]:
+    """One specification's spend rows and messages."""
     from statsmodels.regression.linear_model import OLS
 
+    label = f"spend model ({spec.name})"
     buyers = sessions[sessions["did_purchase"].astype(bool)]
-    usable = buyers.dropna(subset=list(ENGAGEMENT_TERMS))
+    usable = _usable(buyers, spec)
     usable = usable[usable["amount_usd"].astype(float) > 0].reset_index(drop=True)
     messages = []
     if len(buyers) - len(usable):
         messages.append(
-            f"spend model: {len(buyers) - len(usable):,} purchasing sessions without events or "
+            f"{label}: {len(buyers) - len(usable):,} purchasing sessions without events or "
             "with a zero amount left out"
         )
-    design = design_matrix(usable, ENGAGEMENT_TERMS, ())
+    design = design_matrix(usable, spec.terms, ())
     n_params = design.exog.shape[1]
     if _too_small(len(usable), n_params) or len(design.raw_mean) == 0:
         messages.append(
-            f"spend model not fitted: {len(usable):,} purchasing sessions with a positive "
+            f"{label} not fitted: {len(usable):,} purchasing sessions with a positive "
             f"amount; it needs at least {max(n_params * MIN_OBSERVATIONS_PER_PARAMETER, 10)}"
         )
-        return DriverResult(empty_frame(SPEND_COLUMNS), messages)
+        return empty_frame(SPEND_COLUMNS), messages
     outcome = np.log(usable["amount_usd"].to_numpy(dtype=float))
     groups = cluster_codes(usable)
     cov_type, cov_kwds, cov_label = _covariance(groups)
     fitted = OLS(outcome, design.exog).fit(cov_type=cov_type, cov_kwds=cov_kwds)
     frame = _fit_rows(
         fitted,
+        spec.name,
         SPEND_MODEL,
         design,
         SPEND_COLUMNS,
@@ -316,8 +513,17 @@ def spend_drivers(sessions: pd.DataFrame) -> DriverResult:
         {"spend_ratio": np.exp(fitted.params.to_numpy()), "r_squared": float(fitted.rsquared)},
     )
     if design.dropped:
-        messages.append(f"spend model: constant terms dropped: {', '.join(design.dropped)}")
-    messages.append(
-        f"spend model: {int(fitted.nobs):,} purchasing sessions, R² {fitted.rsquared:.3f}"
-    )
-    return DriverResult(frame, messages)
+        messages.append(f"{label}: constant terms dropped: {', '.join(design.dropped)}")
+    messages.append(f"{label}: {int(fitted.nobs):,} purchasing sessions, R² {fitted.rsquared:.3f}")
+    return frame, messages
+
+
+def spend_drivers(sessions: pd.DataFrame) -> DriverResult:
+    """Stage 2: OLS of log(amount_usd) over purchasing sessions with a positive amount, on
+    every specification."""
+    frames, messages = [], []
+    for spec in SPECIFICATIONS:
+        frame, spec_messages = _spend_model(sessions, spec)
+        frames.append(frame)
+        messages += spec_messages
+    return DriverResult(_combined(frames, SPEND_COLUMNS), messages)

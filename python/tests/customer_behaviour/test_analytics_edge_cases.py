@@ -102,6 +102,8 @@ def _sessions(n: int, purchased: np.ndarray | None = None) -> pd.DataFrame:
             "amount_usd": np.where(purchased, 20.0, 0.0),
             "event_count": rng.integers(1, 20, n),
             "session_seconds": rng.integers(0, 600, n),
+            "pre_intent_event_count": rng.integers(0, 10, n),
+            "pre_intent_seconds": rng.integers(0, 300, n),
             "first_event_delay_seconds": rng.integers(0, 60, n),
             "device": rng.choice(["desktop", "mobile"], n),
             "traffic_source": rng.choice(["direct", "paid"], n),
@@ -122,8 +124,14 @@ def test_drivers_without_buyers_are_not_fitted(n_sessions: int) -> None:
         drivers.CONVERSION_COLUMNS
     )
     assert spend.frame.empty and list(spend.frame.columns) == list(drivers.SPEND_COLUMNS)
-    assert any("not fitted" in message for message in conversion.messages)
-    assert any("not fitted" in message for message in spend.messages)
+    assert conversion.calibration is not None and conversion.calibration.empty
+    assert list(conversion.calibration.columns) == list(drivers.CALIBRATION_COLUMNS)
+    for spec in drivers.SPECIFICATIONS:
+        assert any(
+            f"conversion model ({spec.name}) not fitted" in message
+            for message in conversion.messages
+        )
+        assert any(f"spend model ({spec.name}) not fitted" in message for message in spend.messages)
 
 
 def test_styles_without_styled_sessions_are_not_compared() -> None:

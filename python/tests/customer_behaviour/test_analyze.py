@@ -24,6 +24,8 @@ SAMPLE_CONFIG = {"n_sessions": 10_000, "seed": 42, "defect_rate": 0.005}
 MIN_SUPPORT = float(ANALYZE_OPTIONS[1])
 MIN_CONFIDENCE = float(ANALYZE_OPTIONS[3])
 ENGAGEMENT = ["event_count", "session_seconds", "first_event_delay_seconds"]
+PRE_INTENT = ["pre_intent_event_count", "pre_intent_seconds", "first_event_delay_seconds"]
+SPECIFICATIONS = {"all_events": ENGAGEMENT, "pre_intent": PRE_INTENT}
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +50,8 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> set[tuple]:
 
 def _sessions(build: Build) -> pd.DataFrame:
     frame = build.frame("select * from marts.fct_sessions")
-    numeric = [*ENGAGEMENT, "amount_usd", "events_per_minute", "avg_item_price_usd"]
+    numeric = [*ENGAGEMENT, *PRE_INTENT[:2], "amount_usd", "events_per_minute"]
+    numeric.append("avg_item_price_usd")
     return _floats(frame, numeric)
 
 
@@ -192,9 +195,9 @@ def test_diagnostics_agree_with_an_independent_count_of_the_baskets(analyzed: Bu
 # ----------------------------------------------------------------------------------------------
 
 
-def _standardised(frame: pd.DataFrame) -> pd.DataFrame:
+def _standardised(frame: pd.DataFrame, terms: list[str] = ENGAGEMENT) -> pd.DataFrame:
     frame = frame.copy()
-    for term in ENGAGEMENT:
+    for term in terms:
         frame[f"z_{term}"] = (frame[term] - frame[term].mean()) / frame[term].std()
     return frame
 
@@ -208,8 +211,13 @@ def _clusters(frame: pd.DataFrame) -> np.ndarray:
     return pd.factorize(labels)[0]
 
 
+def _drivers(build: Build, table: str, specification: str = "all_events") -> pd.DataFrame:
+    frame = build.frame(f"select * from analytics.{table}")
+    return frame[frame["specification"] == specification].set_index("term")
+
+
 def test_conversion_drivers_recover_the_planted_findings(analyzed: Build) -> None:
-    table = analyzed.frame("select * from analytics.conversion_drivers").set_index("term")
+    table = _drivers(analyzed, "conversion_drivers")
     events, seconds = table.loc["event_count"], table.loc["session_seconds"]
     assert events["coef"] > 0 and events["p_value"] < 1e-6
     assert events["odds_ratio"] > 1.5
@@ -219,17 +227,22 @@ def test_conversion_drivers_recover_the_planted_findings(analyzed: Build) -> Non
     assert table["n_clusters"].iloc[0] < table["n_obs"].iloc[0], "customers repeat"
 
 
-def test_conversion_drivers_equal_an_independent_formula_fit(analyzed: Build) -> None:
+@pytest.mark.parametrize("specification", list(SPECIFICATIONS))
+def test_conversion_drivers_equal_an_independent_formula_fit(
+    analyzed: Build, specification: str
+) -> None:
     import statsmodels.formula.api as smf
 
-    sessions = _standardised(_sessions(analyzed).dropna(subset=ENGAGEMENT))
+    terms = SPECIFICATIONS[specification]
+    sessions = _standardised(_sessions(analyzed).dropna(subset=terms), terms)
     sessions["purchased"] = sessions["did_purchase"].astype(int)
     fitted = smf.logit(
-        "purchased ~ z_event_count + z_session_seconds + z_first_event_delay_seconds"
-        " + C(device) + C(traffic_source)",
+        "purchased ~ "
+        + " + ".join(f"z_{term}" for term in terms)
+        + " + C(device) + C(traffic_source)",
         data=sessions,
     ).fit(disp=0, cov_type="cluster", cov_kwds={"groups": _clusters(sessions)})
-    table = analyzed.frame("select * from analytics.conversion_drivers").set_index("term")
+    table = _drivers(analyzed, "conversion_drivers", specification)
 
     def formula_name(term: str) -> str:
         if term == "intercept":
@@ -248,10 +261,84 @@ def test_conversion_drivers_equal_an_independent_formula_fit(analyzed: Build) ->
     assert table["n_obs"].iloc[0] == len(sessions)
 
 
+def _pairwise_auc(outcome: np.ndarray, scores: np.ndarray) -> float:
+    """AUC by its definition: over every (buyer, non-buyer) pair, 1 when the buyer scores
+    higher, 1/2 on a tie."""
+    buyers = np.sort(scores[outcome.astype(bool)])
+    others = np.sort(scores[~outcome.astype(bool)])
+    below = np.searchsorted(others, buyers, side="left")
+    tied = np.searchsorted(others, buyers, side="right") - below
+    return float((below + 0.5 * tied).sum() / (len(buyers) * len(others)))
+
+
+@pytest.mark.parametrize("specification", list(SPECIFICATIONS))
+def test_out_of_sample_auc_and_calibration_equal_an_independent_cross_validation(
+    analyzed: Build, specification: str
+) -> None:
+    """Refit each fold with statsmodels' formula API on the same customer folds (part of the
+    definition: drivers.customer_folds), then count the AUC pair by pair and cut the deciles
+    with pandas."""
+    import statsmodels.formula.api as smf
+
+    from customer_behaviour import drivers
+
+    terms = SPECIFICATIONS[specification]
+    sessions = _sessions(analyzed).dropna(subset=terms)
+    sessions = sessions.sort_values("session_id").reset_index(drop=True)
+    sessions["purchased"] = sessions["did_purchase"].astype(int)
+    folds = drivers.customer_folds(drivers.cluster_codes(sessions), drivers.CV_FOLDS)
+    formula = "purchased ~ " + " + ".join([*terms, "C(device)", "C(traffic_source)"])
+    predicted = np.empty(len(sessions))
+    for fold in range(drivers.CV_FOLDS):
+        held_out = folds == fold
+        model = smf.logit(formula, data=sessions[~held_out]).fit(disp=0)
+        predicted[held_out] = model.predict(sessions[held_out])
+    outcome = sessions["purchased"].to_numpy()
+    table = _drivers(analyzed, "conversion_drivers", specification)
+    assert table["auc_out_of_sample"].iloc[0] == pytest.approx(
+        _pairwise_auc(outcome, predicted), rel=1e-6
+    )
+
+    deciles = pd.qcut(pd.Series(predicted).rank(method="first"), 10, labels=False) + 1
+    expected = (
+        pd.DataFrame({"decile": deciles, "p": predicted, "y": outcome})
+        .groupby("decile")
+        .agg(n=("y", "size"), buyers=("y", "sum"), mean_p=("p", "mean"), rate=("y", "mean"))
+    )
+    calibration = analyzed.frame(
+        "select * from analytics.conversion_calibration "
+        f"where specification = '{specification}' order by decile"
+    )
+    assert calibration["decile"].tolist() == list(range(1, 11))
+    assert calibration["n_sessions"].tolist() == expected["n"].tolist()
+    assert calibration["n_purchasing"].tolist() == expected["buyers"].tolist()
+    assert np.allclose(calibration["mean_predicted"].astype(float), expected["mean_p"], rtol=1e-5)
+    assert np.allclose(calibration["observed_rate"].astype(float), expected["rate"])
+
+
+def test_the_pre_intent_specification_shows_the_leak_on_the_sample(analyzed: Build) -> None:
+    """The sample's generator plants purchase on browsing; the checkout and purchase events
+    of buyers inflate event_count on top of it, so the effect per event and the AUC drop
+    once only the events before the first add_to_cart count, and stay above chance."""
+    leaky = _drivers(analyzed, "conversion_drivers", "all_events")
+    clean = _drivers(analyzed, "conversion_drivers", "pre_intent")
+    per_event = {
+        "all_events": leaky.loc["event_count", "coef"] / leaky.loc["event_count", "raw_std"],
+        "pre_intent": clean.loc["pre_intent_event_count", "coef"]
+        / clean.loc["pre_intent_event_count", "raw_std"],
+    }
+    assert per_event["all_events"] > 2 * per_event["pre_intent"] > 0
+    auc_leaky, auc_clean = (
+        leaky["auc_out_of_sample"].iloc[0],
+        clean["auc_out_of_sample"].iloc[0],
+    )
+    assert auc_leaky > auc_clean + 0.05 and auc_clean > 0.55
+
+
 def test_engagement_vifs_equal_one_over_one_minus_r_squared(analyzed: Build) -> None:
     sessions = _standardised(_sessions(analyzed).dropna(subset=ENGAGEMENT))
     dummies = pd.get_dummies(sessions[["device", "traffic_source"]], drop_first=True, dtype=float)
-    table = analyzed.frame("select * from analytics.conversion_drivers").set_index("term")
+    table = _drivers(analyzed, "conversion_drivers")
     for term in ENGAGEMENT:
         others = [f"z_{other}" for other in ENGAGEMENT if other != term]
         design = np.column_stack(
@@ -267,24 +354,30 @@ def test_engagement_vifs_equal_one_over_one_minus_r_squared(analyzed: Build) -> 
 
 
 def test_spend_drivers_recover_the_planted_findings(analyzed: Build) -> None:
-    import statsmodels.formula.api as smf
-
-    table = analyzed.frame("select * from analytics.spend_drivers").set_index("term")
+    table = _drivers(analyzed, "spend_drivers")
     # at equal engagement, more time goes with lower spend
     assert table.loc["session_seconds", "coef"] < 0
     assert table.loc["session_seconds", "p_value"] < 0.05
     # and more interactions with higher spend
     assert table.loc["event_count", "coef"] > 0 and table.loc["event_count", "p_value"] < 0.05
 
+
+@pytest.mark.parametrize("specification", list(SPECIFICATIONS))
+def test_spend_drivers_equal_an_independent_formula_fit(
+    analyzed: Build, specification: str
+) -> None:
+    import statsmodels.formula.api as smf
+
+    terms = SPECIFICATIONS[specification]
+    table = _drivers(analyzed, "spend_drivers", specification)
     sessions = _sessions(analyzed)
     buyers = sessions[sessions["did_purchase"] & (sessions["amount_usd"] > 0)]
-    buyers = _standardised(buyers.dropna(subset=ENGAGEMENT))
+    buyers = _standardised(buyers.dropna(subset=terms), terms)
     buyers["log_amount"] = np.log(buyers["amount_usd"])
-    fitted = smf.ols(
-        "log_amount ~ z_event_count + z_session_seconds + z_first_event_delay_seconds",
-        data=buyers,
-    ).fit(cov_type="cluster", cov_kwds={"groups": _clusters(buyers)})
-    for term in ENGAGEMENT:
+    fitted = smf.ols("log_amount ~ " + " + ".join(f"z_{term}" for term in terms), data=buyers).fit(
+        cov_type="cluster", cov_kwds={"groups": _clusters(buyers)}
+    )
+    for term in terms:
         assert table.loc[term, "coef"] == pytest.approx(fitted.params[f"z_{term}"], rel=1e-6)
         assert table.loc[term, "std_err"] == pytest.approx(fitted.bse[f"z_{term}"], rel=1e-6)
     assert table["r_squared"].iloc[0] == pytest.approx(fitted.rsquared, rel=1e-6)

@@ -133,6 +133,7 @@ def test_analyze_on_tiny_marts_writes_empty_tables_and_diagnostics(
     if scenario != "single_basket":
         for name in (
             analyze.CONVERSION_DRIVERS,
+            analyze.CONVERSION_CALIBRATION,
             analyze.SPEND_DRIVERS,
             analyze.PURCHASE_STYLE_COMPARISON,
             analyze.EXPERIMENT_SIZING,
@@ -141,5 +142,6 @@ def test_analyze_on_tiny_marts_writes_empty_tables_and_diagnostics(
         assert "not fitted" in result.stdout and "not sized" in result.stdout
     else:
         assert not table(analyze.CONVERSION_DRIVERS).empty
+        assert not table(analyze.CONVERSION_CALIBRATION).empty
     if scenario == "empty":
         assert table(analyze.PATH_REMOVAL_EFFECTS).empty

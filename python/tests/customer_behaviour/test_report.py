@@ -298,11 +298,17 @@ def test_the_worst_converting_segment_insight_is_recomputed(built_report: BuiltR
     assert re.search(r"(HIGH|MODERATE|LOW|high|moderate|low)", card)
 
 
+def _drivers(build: Build, specification: str) -> pd.DataFrame:
+    frame = build.frame(
+        "select term, coef, ci_low, ci_high, p_value, raw_std, n_obs, auc_out_of_sample "
+        f"from analytics.conversion_drivers where specification = '{specification}'"
+    )
+    return frame.set_index("term").astype(float)
+
+
 def test_driver_numbers_equal_the_analytics_table(built_report: BuiltReport) -> None:
     build = built_report.build
-    drivers = build.frame(
-        "select term, coef, ci_low, ci_high, n_obs from analytics.conversion_drivers"
-    ).set_index("term")
+    drivers = _drivers(build, "all_events")
     events = drivers.loc["event_count"]
     text = parse_report(built_report.html).texts["fact-drivers-conversion"]
     assert f"A logistic regression over {int(events['n_obs']):,} sessions" in text
@@ -310,6 +316,50 @@ def test_driver_numbers_equal_the_analytics_table(built_report: BuiltReport) -> 
         f"multiplies the odds of purchase by {math.exp(events['coef']):.2f} (95% CI "
         f"{math.exp(events['ci_low']):.2f} to {math.exp(events['ci_high']):.2f}"
     ) in text
+    assert f"(AUC {events['auc_out_of_sample']:.3f})" in text
+
+
+def test_the_leakage_paragraph_equals_both_specifications(built_report: BuiltReport) -> None:
+    """Per-event odds ratios, the verdict and the AUCs of the drivers section, recomputed
+    from analytics.conversion_drivers."""
+    build = built_report.build
+    leaky, clean = _drivers(build, "all_events"), _drivers(build, "pre_intent")
+    text = parse_report(built_report.html).texts["fact-drivers-leakage"]
+    events, pre_events = leaky.loc["event_count"], clean.loc["pre_intent_event_count"]
+    per_event = (
+        events["coef"] / events["raw_std"],
+        pre_events["coef"] / pre_events["raw_std"],
+    )
+    assert (
+        f"one event more multiplies the odds of purchase by {math.exp(per_event[0]):.3f} "
+        f"counting the whole session and by {math.exp(per_event[1]):.3f}"
+    ) in text
+    clear = events["p_value"] < 0.05, pre_events["p_value"] < 0.05
+    if all(clear) and per_event[0] * per_event[1] > 0:
+        assert "the events finding survives" in text
+    elif clear[0]:
+        assert "the events finding does not survive" in text or "reverses" in text
+    auc = leaky["auc_out_of_sample"].iloc[0], clean["auc_out_of_sample"].iloc[0]
+    assert f"AUC is {auc[0]:.3f} with the whole session and {auc[1]:.3f} before intent" in text
+
+
+def test_the_calibration_table_equals_the_analytics_table(built_report: BuiltReport) -> None:
+    calibration = built_report.build.frame(
+        "select specification, decile, n_sessions, mean_predicted, observed_rate "
+        "from analytics.conversion_calibration order by decile, specification"
+    )
+    table = parse_report(built_report.html).texts["table-drivers-calibration"]
+    for decile, rows in calibration.groupby("decile"):
+        by_spec = rows.set_index("specification")
+        cells = [str(int(decile))]
+        for specification in ("all_events", "pre_intent"):
+            row = by_spec.loc[specification]
+            cells += [
+                f"{int(row['n_sessions']):,}",
+                f"{float(row['mean_predicted']) * 100:.1f}%",
+                f"{float(row['observed_rate']) * 100:.1f}%",
+            ]
+        assert " ".join(cells) in table, cells
 
 
 def test_experiment_sizing_table_equals_the_analytics_table(built_report: BuiltReport) -> None:

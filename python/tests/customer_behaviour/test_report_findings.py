@@ -24,7 +24,7 @@ from customer_behaviour.report.findings import (
     Repeat,
     SegmentLeak,
 )
-from customer_behaviour.report.sections import insights, next_steps, recommendations
+from customer_behaviour.report.sections import features, insights, next_steps, recommendations
 from customer_behaviour.report.stats import Certainty, rate_table, wilson_interval
 
 SURE = Certainty("high", "Far beyond sampling noise (p < 0.001).")
@@ -114,6 +114,11 @@ def test_interaction_is_recommended_with_the_experiment_only_when_it_drives_purc
     card = recommendations.interaction(Findings(drivers=engaged, experiment=EXPERIMENT))
     assert card is not None and card.key == "recommend-interaction"
     assert "and time on site does not" in card.reason
+    assert card.action == "Design for interaction density, not time on site."
+    timed = replace(engaged, seconds=_term(0.2, 0.1, 0.3, 1e-4))
+    timed_card = recommendations.interaction(Findings(drivers=timed))
+    assert timed_card is not None and timed_card.action == "Design for interaction density."
+    assert "time on site" not in timed_card.reason
     assert "needs 47,000 sessions per arm, about 42 days at the observed 2,200" in card.reason
     assert card.certainty == engaged.certainty
     fallback = recommendations.interaction(Findings(drivers=flat, experiment=EXPERIMENT))
@@ -245,3 +250,96 @@ def test_an_older_manifest_without_the_variable_is_one_clear_error(
         exposure.meta_names("customer_behaviour__funnel_segments")
     with pytest.raises(UserError, match="exposure other is not in"):
         load_manifest(_manifest(tmp_path, meta)).exposure("other")
+
+
+def _driver_row(coef: float, raw_std: float, p: float) -> pd.Series:
+    return pd.Series(
+        {
+            "coef": coef,
+            "ci_low": coef - 0.1,
+            "ci_high": coef + 0.1,
+            "p_value": p,
+            "raw_std": raw_std,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("leaky_coef", "leaky_p", "clean_coef", "clean_p", "outcome"),
+    [
+        (1.0, 1e-9, 0.2, 0.001, "survives"),
+        (1.0, 1e-9, -0.3, 0.001, "reverses"),
+        (1.0, 1e-9, 0.05, 0.4, "vanishes"),
+        (0.02, 0.6, 0.2, 1e-6, "appears"),
+        (0.02, 0.6, 0.01, 0.7, "absent"),
+    ],
+)
+def test_a_driver_finding_survives_only_when_the_pre_intent_term_is_clear_and_alike(
+    leaky_coef: float, leaky_p: float, clean_coef: float, clean_p: float, outcome: str
+) -> None:
+    leaky, clean = _driver_row(leaky_coef, 5.0, leaky_p), _driver_row(clean_coef, 3.0, clean_p)
+    assert features.survival(leaky, clean) == outcome
+
+
+def _specification_rows(
+    events: tuple[float, float, float],
+    seconds: tuple[float, float, float],
+    names: tuple[str, str],
+    auc: float,
+) -> pd.DataFrame:
+    rows = [
+        {
+            "term": name,
+            "coef": coef,
+            "raw_std": std,
+            "p_value": p,
+            "ci_low": coef - 0.05,
+            "ci_high": coef + 0.05,
+            "auc_out_of_sample": auc,
+        }
+        for name, (coef, std, p) in zip(names, (events, seconds), strict=True)
+    ]
+    return pd.DataFrame(rows).set_index("term")
+
+
+def test_the_leakage_paragraph_states_what_the_two_fits_say() -> None:
+    leaky = _specification_rows(
+        (1.0, 5.0, 1e-9), (0.0, 200.0, 0.9), ("event_count", "session_seconds"), 0.83
+    )
+    clean = _specification_rows(
+        (0.12, 3.0, 0.004),
+        (0.19, 140.0, 1e-5),
+        ("pre_intent_event_count", "pre_intent_seconds"),
+        0.63,
+    )
+    text = features._leakage_paragraph(leaky, clean).text
+    per_event = (math.exp(1.0 / 5.0), math.exp(0.12 / 3.0))
+    assert f"one event more multiplies the odds of purchase by {per_event[0]:.3f}" in text
+    assert f"by {per_event[1]:.3f} counting only what happens before intent" in text
+    share = (0.12 / 3.0) / (1.0 / 5.0)
+    assert f"the events finding survives, with {share * 100:.0f}% of its effect per event" in text
+    per_minute = math.exp(0.19 / 140.0 * 60)
+    assert f"by {per_minute:.3f} counting only" in text
+    assert "the whole-session model hid an effect of the time before intent" in text
+    assert "AUC is 0.830 with the whole session and 0.630 before intent" in text
+    assert "ranks 20.0 points more" in text
+
+    vanished = _specification_rows(
+        (0.01, 3.0, 0.8),
+        (0.0, 140.0, 0.9),
+        ("pre_intent_event_count", "pre_intent_seconds"),
+        0.5,
+    )
+    text = features._leakage_paragraph(leaky, vanished).text
+    assert "the events finding does not survive: it was the purchase itself" in text
+    assert "neither model finds a clear effect of the time" in text
+
+
+def test_the_drivers_insight_says_when_it_counts_only_pre_intent_engagement() -> None:
+    found = ConversionDrivers(_term(0.12, 0.04, 0.2, 0.004), None, "pre_intent")
+    insight = insights.drivers(Findings(drivers=found))
+    assert insight is not None and "before a session's first event of funnel step 2" in (
+        insight.evidence
+    )
+    whole = insights.drivers(Findings(drivers=replace(found, specification="all_events")))
+    assert whole is not None and "funnel step 2" not in whole.evidence

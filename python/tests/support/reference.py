@@ -391,8 +391,9 @@ def _funnel_step(events: list[tuple[datetime, str]], steps: list[str]) -> int:
 def step_stems(steps: list[str]) -> list[str]:
     """The column stem of each funnel step, by the rule of doc block funnel_step_columns:
     the name cleaned to [a-z0-9_], unless that is empty, starts with a digit, is longer than
-    40 characters, is `event` / `other_event`, looks like `step_<digit>...` or is shared by
-    two steps; then `step_<k>` plus `_` and the cleaned name's first 40 characters."""
+    40 characters, is `event` / `other_event` / `pre_intent_event`, looks like
+    `step_<digit>...` or is shared by two steps; then `step_<k>` plus `_` and the cleaned
+    name's first 40 characters."""
     cleaned = [re.sub(r"[^a-z0-9]+", "_", step).strip("_") for step in steps]
     stems = []
     for number, name in enumerate(cleaned, start=1):
@@ -400,7 +401,7 @@ def step_stems(steps: list[str]) -> list[str]:
             bool(re.fullmatch(r"[a-z][a-z0-9_]*", name))
             and len(name) <= 40
             and not re.match(r"step_[0-9]", name)
-            and name not in ("event", "other_event")
+            and name not in ("event", "other_event", "pre_intent_event")
             and cleaned.count(name) == 1
         )
         cut = name[:40].strip("_")
@@ -464,6 +465,14 @@ def sessions(
             delay = None
             duration = 0
         n_events = len(session_events)
+        # Pre-intent (doc block pre_intent): strictly before the first event of step 2's type.
+        intent_times = [at for at, kind in session_events if kind == steps[1]]
+        if intent_times:
+            intent = min(intent_times)
+            pre_intent_events = sum(1 for at, _ in session_events if at < intent)
+            pre_intent_seconds = _whole_seconds(start, intent)
+        else:
+            pre_intent_events, pre_intent_seconds = n_events, duration
         order_stats = (
             per_session_orders.loc[session["session_id"]]
             if session["session_id"] in per_session_orders.index
@@ -487,6 +496,8 @@ def sessions(
                 "event_count": n_events,
                 **step_columns,
                 "other_event_count": n_events - sum(counts.values()),
+                "pre_intent_event_count": pre_intent_events,
+                "pre_intent_seconds": pre_intent_seconds,
                 "funnel_step_reached": _funnel_step(session_events, steps),
                 "events_per_minute": n_events * 60 / duration if duration > 0 else None,
                 "is_bounce": n_events == 1 and counts[steps[0]] == 1,

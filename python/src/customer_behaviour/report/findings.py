@@ -98,10 +98,13 @@ class DriverTerm:
 
 @dataclass(frozen=True)
 class ConversionDrivers:
-    """The purchase model's events term and, when the model has it, its time-on-site term."""
+    """The purchase model's events term and, when the model has it, its time-on-site term,
+    from the specification named (drivers.SPECIFICATIONS: pre_intent when it was fitted, as it
+    does not count the purchase itself)."""
 
     events: DriverTerm
     seconds: DriverTerm | None
+    specification: str = "all_events"
 
     @property
     def engaged(self) -> bool:

@@ -149,8 +149,14 @@ def drivers(findings: Findings) -> Insight | None:
     if found is None:
         return None
     events, seconds = found.events, found.seconds
+    scope = (
+        "Counting only what happens before a session's first event of funnel step 2 (its "
+        "first add-to-cart by default), per standard deviation more events"
+        if found.specification == "pre_intent"
+        else "Per standard deviation more events"
+    )
     evidence = (
-        f"Per standard deviation more events the odds of purchase are multiplied by "
+        f"{scope} the odds of purchase are multiplied by "
         f"{fmt_num(math.exp(events.coef))} (95% CI {fmt_num(math.exp(events.ci_low))} "
         f"to {fmt_num(math.exp(events.ci_high))})"
     )

@@ -161,7 +161,8 @@ def interaction(findings: Findings) -> Recommendation | None:
             reason += _experiment_text(experiment)
         return Recommendation(
             "recommend-interaction",
-            "Design for interaction density, not time on site.",
+            "Design for interaction density"
+            + (", not time on site." if drivers.time_flat else "."),
             reason,
             drivers.certainty,
         )
