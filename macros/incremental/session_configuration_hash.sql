@@ -1,7 +1,7 @@
 {#-
     md5 of the settings the session-keyed incremental models depend on: the
     funnel (step columns, step labels), the accepted devices and the longest
-    text value (staging's rules). int_session_inputs_processed records it; a
+    text value (staging's rules). int_load_batches_processed records it; a
     run whose settings differ rebuilds those models whole (should_full_refresh),
     since their old rows were computed under the old settings and a changed
     funnel also changes their columns. session_columns names the version of

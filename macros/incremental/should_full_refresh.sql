@@ -2,7 +2,8 @@
     dbt's own should_full_refresh (the model's full_refresh config, else the
     --full-refresh flag), plus one rule of this project: an incremental model
     is rebuilt whole when the settings it depends on changed since the last
-    complete run (session_configuration_changed). Without it, changing
+    complete run (session_configuration_changed), or when raw no longer holds
+    a batch that run processed (session_inputs_replaced). Without it, changing
     customer_behaviour__funnel_steps broke the next `make run` (the kept
     table had the old step columns), and changing the devices would have kept
     stale values on every session not recomputed. The project's copy takes
@@ -20,5 +21,5 @@
     {%- if config.get('full_refresh') is not none -%}
         {{- return(false) -}}
     {%- endif -%}
-    {{- return(session_configuration_changed()) -}}
+    {{- return(session_configuration_changed() or session_inputs_replaced()) -}}
 {%- endmacro %}

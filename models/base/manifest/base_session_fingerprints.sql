@@ -5,10 +5,13 @@
     the fingerprint of exactly the touched sessions changes; see
     base_sessions_changed. Rows without a session id share the key ''.
 
-    This is the one full pass over raw per run: a hash per raw row and a
-    grouping by session, no parsing.
+    This is a full pass over raw: a hash per raw row and a grouping by
+    session, no parsing. It runs only where the change list cannot read load
+    batches (seeds; macro load_batches_in_use); with batches the table is
+    left empty and base_sessions_changed reads the new batches' rows instead.
 -#}
 {{ config(materialized='table') }}
+{%- set fingerprinting = not load_batches_in_use() %}
 with
 
 raw_events as (
@@ -88,6 +91,9 @@ fingerprinted as (
         {{ dbt.hash(dbt.listagg('row_hash', "','", 'order by row_hash')) }} as input_fingerprint,
         cast(count(*) as {{ dbt.type_bigint() }}) as raw_row_count
     from row_hashes
+    {%- if not fingerprinting %}
+    where 1 = 0
+    {%- endif %}
     group by session_key
 )
 

@@ -1,7 +1,8 @@
 {#-
     The record of the last complete run: the input fingerprint of every
     session as it was when the session-keyed models were last brought up to
-    date. Built after all of them (the depends_on lines below), so a run that
+    date (empty where the change list reads load batches instead; the
+    batches processed are in int_load_batches_processed). Built after all of them (the depends_on lines below), so a run that
     fails or is killed before the end leaves the previous record, and the
     next run recomputes the same sessions again.
 -#}
@@ -22,7 +23,5 @@ current_fingerprints as (
 select
     session_key,
     input_fingerprint,
-    raw_row_count,
-    -- The settings these sessions were computed under (macro should_full_refresh).
-    '{{ session_configuration_hash() }}' as configuration_hash
+    raw_row_count
 from current_fingerprints

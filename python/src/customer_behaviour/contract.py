@@ -42,3 +42,12 @@ KEY_COLUMNS: dict[str, tuple[str, ...]] = {
 
 RAW_SCHEMA = "raw"
 """Where the input files are loaded (dbt seeds or the bulk loader); dbt source `shop`."""
+
+LOAD_ID_COLUMN = "_load_id"
+LOADED_AT_COLUMN = "_loaded_at"
+LOADER_COLUMNS: tuple[str, ...] = (LOAD_ID_COLUMN, LOADED_AT_COLUMN)
+"""Columns the bulk loader adds to every raw row it writes (not the user's): the load's batch
+id and time. Seeds have none; the change list of incremental runs reads them when present."""
+
+LOAD_BATCHES_TABLE = "load_batches"
+"""The loader's record in ``raw``: one row per load (id, time, mode, rows per file)."""

@@ -20,7 +20,13 @@ staging's validation and quarantine apply exactly as they do to seeds:
   counted: a row the database skipped stops the load instead of going missing;
 * values are stored as dbt seeds store them: a field that is blank or the word
   ``null`` (any case) becomes NULL, everything else is kept verbatim, so a
-  load and a seed of the same files give the same marts.
+  load and a seed of the same files give the same marts;
+* every load is a batch: each row it writes carries the batch id and load time
+  (``_load_id``, ``_loaded_at``: the loader's columns, not the contract's), and
+  ``raw.load_batches`` gets one row (id, time, mode, rows per file), in the same
+  transaction. A replacing load empties it first, as it empties the tables: it
+  lists the batches raw holds. Incremental runs read only the rows of batches
+  they have not processed (models/base/manifest).
 
 Errors name the file, the line and, where the database says, the column, and
 end with what to do.
@@ -32,14 +38,22 @@ import codecs
 import csv
 import itertools
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from tqdm import tqdm
 
-from customer_behaviour.contract import RAW_SCHEMA, TABLE_COLUMNS
+from customer_behaviour.contract import (
+    LOAD_BATCHES_TABLE,
+    LOAD_ID_COLUMN,
+    LOADED_AT_COLUMN,
+    RAW_SCHEMA,
+    TABLE_COLUMNS,
+)
 from customer_behaviour.errors import UserError
 from customer_behaviour.profile import WarehouseTarget
 
@@ -51,6 +65,30 @@ _CHUNK = 1 << 22
 _DUCKDB_MAX_LINE_BYTES = 1 << 30
 _LINE_ENDINGS = {"\r\n": "CRLF (Windows)", "\n": "LF (Unix)", "\r": "CR (old Mac)"}
 _FIX = "fix the file and load again; nothing was changed in raw"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One load: its id (sortable by time), when it ran (UTC) and its mode."""
+
+    load_id: str
+    loaded_at: datetime
+    mode: Mode
+
+    @classmethod
+    def new(cls, mode: Mode) -> Batch:
+        loaded_at = datetime.now(UTC).replace(tzinfo=None)
+        return cls(f"{loaded_at:%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}", loaded_at, mode)
+
+
+def batch_columns() -> tuple[tuple[str, str], ...]:
+    """raw.load_batches' columns and their SQL types (the same on DuckDB and PostgreSQL)."""
+    return (
+        ("load_id", "varchar"),
+        ("loaded_at", "timestamp"),
+        ("load_mode", "varchar"),
+        *((f"{table}_row_count", "bigint") for table in TABLE_COLUMNS),
+    )
 
 
 @dataclass(frozen=True)
@@ -322,11 +360,12 @@ def load_folder(
         desc=f"loading into {RAW_SCHEMA}",
         disable=not progress,
     )
+    batch = Batch.new(mode)
     with bar:
         if target.adapter_type == "postgres":
-            counts = _load_postgres(target, files, mode, bar.update)
+            counts = _load_postgres(target, files, batch, bar.update)
         elif target.adapter_type == "duckdb":
-            counts = _load_duckdb(target, files, mode, bar.update)
+            counts = _load_duckdb(target, files, batch, bar.update)
         else:
             raise UserError(
                 f"target '{target.target_name}' is of type {target.adapter_type}; the loader "
@@ -334,6 +373,7 @@ def load_folder(
             )
     for table, n_rows in counts.items():
         log(f"{table:>12}: {n_rows:>12,} rows {'appended' if mode == 'append' else 'loaded'}")
+    log(f"{'batch':>12}: {batch.load_id}")
     return counts
 
 
@@ -383,7 +423,7 @@ def _blank_to_null_postgres(column: Any) -> Any:
 
 
 def _load_postgres(
-    target: WarehouseTarget, files: list[InputFile], mode: Mode, report: Callable[[int], Any]
+    target: WarehouseTarget, files: list[InputFile], batch: Batch, report: Callable[[int], Any]
 ) -> dict[str, int]:
     import psycopg2
     from psycopg2 import sql
@@ -418,7 +458,16 @@ def _load_postgres(
                 cursor.execute(
                     sql.SQL("create table if not exists {} ({})").format(raw_table, text_columns)
                 )
-                if mode == "replace":
+                # Tables created by dbt seed or an older loader get the batch columns here.
+                cursor.execute(
+                    sql.SQL(
+                        "alter table {} add column if not exists {} text, "
+                        "add column if not exists {} timestamp"
+                    ).format(
+                        raw_table, sql.Identifier(LOAD_ID_COLUMN), sql.Identifier(LOADED_AT_COLUMN)
+                    )
+                )
+                if batch.mode == "replace":
                     # Emptied, not dropped: the staging views depend on it.
                     cursor.execute(sql.SQL("truncate table {}").format(raw_table))
                 landing = sql.Identifier(f"landing_{item.table}")
@@ -443,21 +492,58 @@ def _load_postgres(
                 counts[item.table] = cursor.rowcount
                 _require_every_record(item, counts[item.table])
                 cursor.execute(
-                    sql.SQL("insert into {} ({}) select {} from {}").format(
+                    sql.SQL("insert into {} ({}) select {}, %s, %s from {}").format(
                         raw_table,
-                        sql.SQL(", ").join(map(sql.Identifier, columns)),
+                        sql.SQL(", ").join(
+                            map(sql.Identifier, (*columns, LOAD_ID_COLUMN, LOADED_AT_COLUMN))
+                        ),
                         sql.SQL(", ").join(
                             _blank_to_null_postgres(sql.Identifier(name)) for name in columns
                         ),
                         landing,
-                    )
+                    ),
+                    (batch.load_id, batch.loaded_at),
                 )
                 # Planner statistics now, not when autovacuum gets to it: the first build
                 # reads these tables right away.
                 cursor.execute(sql.SQL("analyze {}").format(raw_table))
+            batches = sql.Identifier(RAW_SCHEMA, LOAD_BATCHES_TABLE)
+            for statement, parameters in _batch_statements(batch, counts, "%s"):
+                cursor.execute(sql.SQL(statement).format(batches=batches), parameters)
     finally:
         connection.close()
     return counts
+
+
+def _batch_statements(
+    batch: Batch, counts: dict[str, int], placeholder: str
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """SQL (a `{batches}` placeholder for the table, `placeholder` for the driver's parameter
+    marker) recording the batch in raw.load_batches: created if need be, emptied by a
+    replacing load, then the batch's row."""
+    columns = batch_columns()
+    values = (batch.load_id, batch.loaded_at, batch.mode, *(counts[t] for t in TABLE_COLUMNS))
+    statements: list[tuple[str, tuple[Any, ...]]] = [
+        (
+            "create table if not exists {batches} ("
+            + ", ".join(f"{name} {kind}" for name, kind in columns)
+            + ")",
+            (),
+        )
+    ]
+    if batch.mode == "replace":
+        statements.append(("delete from {batches}", ()))
+    statements.append(
+        (
+            "insert into {batches} ("
+            + ", ".join(name for name, _ in columns)
+            + ") values ("
+            + ", ".join(placeholder for _ in columns)
+            + ")",
+            values,
+        )
+    )
+    return statements
 
 
 def _postgres_copy_message(item: InputFile, error: Any) -> str:
@@ -475,7 +561,7 @@ def _postgres_copy_message(item: InputFile, error: Any) -> str:
 
 
 def _load_duckdb(
-    target: WarehouseTarget, files: list[InputFile], mode: Mode, report: Callable[[int], Any]
+    target: WarehouseTarget, files: list[InputFile], batch: Batch, report: Callable[[int], Any]
 ) -> dict[str, int]:
     import duckdb
 
@@ -501,7 +587,12 @@ def _load_duckdb(
                 f"create table if not exists {raw_table} "
                 f"({', '.join(f'{quote(name)} varchar' for name in columns)})"
             )
-            if mode == "replace":
+            # Tables created by dbt seed or an older loader get the batch columns here.
+            for name, kind in ((LOAD_ID_COLUMN, "varchar"), (LOADED_AT_COLUMN, "timestamp")):
+                connection.execute(
+                    f"alter table {raw_table} add column if not exists {quote(name)} {kind}"
+                )
+            if batch.mode == "replace":
                 connection.execute(f"delete from {raw_table}")
             file_columns = (
                 "{" + ", ".join(f"{_duckdb_literal(name)}: 'varchar'" for name in item.header) + "}"
@@ -519,15 +610,20 @@ def _load_duckdb(
             )
             try:
                 before = _duckdb_count(connection, raw_table)
+                stamped = (*columns, LOAD_ID_COLUMN, LOADED_AT_COLUMN)
                 connection.execute(
-                    f"insert into {raw_table} ({', '.join(map(quote, columns))}) "
-                    f"select {converted} from {reader}"
+                    f"insert into {raw_table} ({', '.join(map(quote, stamped))}) "
+                    f"select {converted}, ?, ? from {reader}",
+                    [batch.load_id, batch.loaded_at],
                 )
                 counts[item.table] = _duckdb_count(connection, raw_table) - before
                 _require_every_record(item, counts[item.table])
             except duckdb.Error as error:
                 raise UserError(_duckdb_error_message(item, error)) from error
             report(item.size)
+        batches = f"{quote(RAW_SCHEMA)}.{quote(LOAD_BATCHES_TABLE)}"
+        for statement, parameters in _batch_statements(batch, counts, "?"):
+            connection.execute(statement.format(batches=batches), list(parameters))
         connection.commit()
     except BaseException:
         connection.rollback()

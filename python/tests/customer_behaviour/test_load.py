@@ -1,5 +1,6 @@
 """The bulk loader: bad files stop with a clear message and change nothing; a load of the
-sample gives exactly the marts that seeding it gives."""
+sample gives exactly the marts that seeding it gives; each load is a batch (its rows
+stamped, raw.load_batches), and seeding after loading replaces the loaded data."""
 
 from __future__ import annotations
 
@@ -156,11 +157,70 @@ def test_bad_row_rolls_back_the_whole_load(
     assert _raw_counts(empty_target) == first
 
 
+def _raw_query(target: WarehouseTarget, query: str) -> list[tuple]:
+    if target.adapter_type == "duckdb":
+        import duckdb
+
+        with duckdb.connect(str(target.duckdb_path)) as connection:
+            return connection.execute(query).fetchall()
+    import psycopg2
+
+    with (
+        psycopg2.connect(
+            host=target.host, port=target.port, user=target.user, dbname=target.database
+        ) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(query)
+        return cursor.fetchall()
+
+
 @pytest.mark.warehouse
 def test_append_adds_rows(empty_target: WarehouseTarget, sample_copy: Path) -> None:
     first = load_folder(empty_target, sample_copy, progress=False, log=lambda _: None)
     load_folder(empty_target, sample_copy, mode="append", progress=False, log=lambda _: None)
     assert _raw_counts(empty_target) == {table: 2 * n for table, n in first.items()}
+
+
+@pytest.mark.warehouse
+def test_each_load_is_a_batch_stamped_on_its_rows(
+    empty_target: WarehouseTarget, sample_copy: Path
+) -> None:
+    """raw.load_batches lists the loads raw holds with the rows each wrote, and every row
+    carries its batch; a replacing load starts the list again."""
+    quiet = {"progress": False, "log": lambda _: None}
+    load_folder(empty_target, sample_copy, **quiet)
+    first = load_folder(empty_target, sample_copy, **quiet)
+    second = load_folder(empty_target, sample_copy, mode="append", **quiet)
+    batches = _raw_query(
+        empty_target,
+        "select load_id, load_mode, events_row_count, order_items_row_count"
+        " from raw.load_batches order by load_id",
+    )
+    assert [row[1:] for row in batches] == [
+        ("replace", first["events"], first["order_items"]),
+        ("append", second["events"], second["order_items"]),
+    ]
+    for table in ("events", "order_items"):
+        stamped = _raw_query(
+            empty_target,
+            f"select _load_id, count(*), count(_loaded_at) from raw.{table}"
+            " group by _load_id order by _load_id",
+        )
+        assert stamped == [
+            (batches[0][0], first[table], first[table]),
+            (batches[1][0], second[table], second[table]),
+        ], table
+
+
+def test_a_file_with_the_loader_columns_is_refused(sample_copy: Path) -> None:
+    """_load_id and _loaded_at are the loader's, not the user's: a file cannot bring them."""
+    _write(
+        sample_copy / "products.csv",
+        b"product_id,product_name,category,price_usd,cost_usd,_load_id\np1,a,b,1,1,x\n",
+    )
+    with pytest.raises(UserError, match="column '_load_id' is not in the input contract"):
+        check_folder(sample_copy)
 
 
 def test_cli_reports_bad_file_in_one_line(tmp_path: Path, sample_copy: Path) -> None:
@@ -206,3 +266,33 @@ def test_loading_gives_the_same_marts_as_seeding(
         seeded = _sorted(build.frame(f"select * from marts.{table}"))
         from_load = _sorted(loaded.frame(f"select * from marts.{table}"))
         pd.testing.assert_frame_equal(from_load, seeded, check_dtype=False, obj=table)
+
+
+def test_seeding_after_loading_replaces_the_loaded_data(
+    build: Build, tmp_path_factory: pytest.TempPathFactory, sample_copy: Path
+) -> None:
+    """Loaded data holding a session the sample lacks, built; then the sample seeded over
+    it and built again without --full-refresh: raw no longer holds the processed batch, so
+    the session models are rebuilt whole and equal the seeded build's."""
+    tmp = tmp_path_factory.mktemp(f"reseeded_{build.target}")
+    reseeded = private_build(tmp, build.target, "reseeded")
+    env = reseeded.env
+    with (sample_copy / "sessions.csv").open("a", encoding="utf-8") as handle:
+        handle.write("zz_extra,,2024-01-01T10:00:00Z,desktop,direct,DE\n")
+    with (sample_copy / "events.csv").open("a", encoding="utf-8") as handle:
+        handle.write("zz_extra_1,zz_extra,2024-01-01T10:00:05Z,page_view,home,\n")
+    result = _cli(env, "load", "--data", str(sample_copy), "--target", build.target, "--quiet")
+    assert result.returncode == 0, result.stderr
+    no_seeds = ("--target", build.target, "--vars", "{customer_behaviour__use_seeds: false}")
+    run_dbt(env, "seed", *no_seeds)
+    run_dbt(env, "run", *no_seeds, "--exclude", REFERENCE_MODELS)
+    extra = "select count(*) as n from marts.fct_sessions where session_id = 'zz_extra'"
+    assert int(reseeded.frame(extra)["n"][0]) == 1
+    run_dbt(env, "seed", "--target", build.target)
+    run_dbt(env, "run", "--target", build.target, "--exclude", REFERENCE_MODELS)
+    assert int(reseeded.frame("select count(*) as n from raw.load_batches")["n"][0]) == 0
+    assert int(reseeded.frame(extra)["n"][0]) == 0
+    for table in ("marts.fct_sessions", "staging.stg_shop__events"):
+        seeded = _sorted(build.frame(f"select * from {table}"))
+        again = _sorted(reseeded.frame(f"select * from {table}"))
+        pd.testing.assert_frame_equal(again, seeded, check_dtype=False, obj=table)

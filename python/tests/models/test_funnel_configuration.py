@@ -262,7 +262,7 @@ def configured(
         run_dbt(
             build.env,
             *("run", "--target", target, "--vars", defaults),
-            *("--select", "+int_session_inputs_processed"),
+            *("--select", "+int_load_batches_processed"),
         )
     run_dbt(build.env, "build", "--target", target, "--vars", json.dumps(funnel.dbt_vars))
     staged = reference.stage_all(reference.read_raw(data))

@@ -15,12 +15,19 @@ would. The loads include what breaks clickstream packages in practice:
 After the last load every table of the marts, staging and intermediate schemas must equal
 what `dbt run --full-refresh` computes from the same raw data, on both targets; and the
 incremental runs must really have recomputed only part of the sessions.
+
+Each load is a batch (raw.load_batches, `_load_id` on its rows) and the change list reads
+only the rows of batches the last complete run did not process: the last load's run is
+first stopped before it writes its record (as if killed at the end), and the run after it
+must read the same batch and recompute the same sessions; a run with no new batch reads
+nothing.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +43,8 @@ DAYS = 6
 START = "2024-03-01"
 NO_SEEDS = "{customer_behaviour__use_seeds: false}"
 # Tables that describe the run, not the data: what this run recomputed.
-RUN_STATE_TABLES = {"base_sessions_changed"}
+RUN_STATE_TABLES = {"base_sessions_changed", "base_load_batches"}
+RECORD = "int_load_batches_processed"
 
 
 def _cli(env: dict[str, str], *args: str) -> None:
@@ -133,10 +141,28 @@ def _changed_sessions(build: Build) -> int:
     return int(build.frame("select count(*) as n from manifest.base_sessions_changed")["n"][0])
 
 
+def _new_batches(build: Build) -> list[str]:
+    frame = build.frame("select load_id from manifest.base_load_batches where is_new")
+    return sorted(frame["load_id"])
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The replayed deliveries: the build, the sessions each run recomputed (one per load,
+    then a run without new data), and what the stopped run and its redo read."""
+
+    build: Build
+    changed: list[int]
+    total: int
+    stopped_batches: list[str]
+    stopped_changed: int
+    rerun_batches: list[str]
+
+
 @pytest.fixture(scope="module", params=TARGETS)
 def incremental_build(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Build, list[int], int]:
+) -> Replay:
     """Loads the four deliveries one after another, `dbt run` after each."""
     target = request.param
     tmp = tmp_path_factory.mktemp(f"incremental_{target}")
@@ -151,35 +177,75 @@ def incremental_build(
     # `dbt run` loads no seed: the configuration seed (channel mapping) once, first.
     run_dbt(env, "seed", "--target", target, "--vars", NO_SEEDS)
     changed = []
-    for number, load in enumerate(_loads(_split_by_day(data))):
+    loads = _loads(_split_by_day(data))
+    for number, load in enumerate(loads):
         folder = tmp / f"load_{number}"
         _write(load, folder)
         append = ["--append"] if number else []
         _cli(env, "load", "--data", str(folder), "--target", target, "--quiet", *append)
+        if number == len(loads) - 1:
+            # A run that stops before its record, as one killed at the very end.
+            run_dbt(env, "run", "--target", target, "--vars", NO_SEEDS, "--exclude", RECORD)
+            stopped_batches = _new_batches(build)
+            stopped_changed = _changed_sessions(build)
         run_dbt(env, "run", "--target", target, "--vars", NO_SEEDS)
         changed.append(_changed_sessions(build))
+        if number == len(loads) - 1:
+            rerun_batches = _new_batches(build)
     # A run without new data recomputes nothing.
     run_dbt(env, "run", "--target", target, "--vars", NO_SEEDS)
     changed.append(_changed_sessions(build))
     total = int(build.frame("select count(*) as n from marts.fct_sessions")["n"][0])
-    return build, changed, total
+    return Replay(build, changed, total, stopped_batches, stopped_changed, rerun_batches)
 
 
 def test_incremental_runs_recompute_only_the_touched_sessions(
-    incremental_build: tuple[Build, list[int], int],
+    incremental_build: Replay,
 ) -> None:
-    build, changed, total = incremental_build
-    *loads, rerun = changed
+    *loads, rerun = incremental_build.changed
+    total = incremental_build.total
     assert loads[0] > 0
     for number, count in enumerate(loads[1:], start=1):
         assert 0 < count < total, f"load {number} recomputed {count} of {total} sessions"
     assert rerun == 0, f"a run without new data recomputed {rerun} sessions"
 
 
+def test_each_load_is_one_batch_read_once(incremental_build: Replay) -> None:
+    """raw.load_batches lists the four loads with the rows each wrote (counted from raw's
+    `_load_id`); the record lists them all; the change list fingerprints nothing."""
+    build = incremental_build.build
+    batches = build.frame(
+        "select load_id, load_mode, events_row_count, sessions_row_count"
+        " from raw.load_batches order by load_id"
+    )
+    assert list(batches["load_mode"]) == ["replace", "append", "append", "append"]
+    for table in ("events", "sessions"):
+        stamped = build.frame(
+            f"select _load_id as load_id, count(*) as n from raw.{table} group by _load_id"
+        ).set_index("load_id")["n"]
+        recorded = batches.set_index("load_id")[f"{table}_row_count"]
+        assert stamped.sort_index().to_dict() == recorded.sort_index().to_dict(), table
+    processed = build.frame(f"select load_id from intermediate.{RECORD}")
+    assert sorted(processed["load_id"]) == sorted(batches["load_id"])
+    assert _new_batches(build) == [], "a run without new data still listed new batches"
+    fingerprints = build.frame("select count(*) as n from manifest.base_session_fingerprints")
+    assert int(fingerprints["n"][0]) == 0
+
+
+def test_a_stopped_run_is_redone_whole(incremental_build: Replay) -> None:
+    """The run after one stopped before its record reads the same batch again and
+    recomputes the same sessions (crash safety)."""
+    replay = incremental_build
+    last_batch = replay.build.frame("select max(load_id) as load_id from raw.load_batches")
+    assert replay.stopped_batches == [last_batch["load_id"][0]]
+    assert replay.rerun_batches == replay.stopped_batches
+    assert replay.changed[-2] == replay.stopped_changed > 0
+
+
 def test_incremental_runs_equal_a_full_refresh(
-    incremental_build: tuple[Build, list[int], int],
+    incremental_build: Replay,
 ) -> None:
-    build, _, _ = incremental_build
+    build = incremental_build.build
     incremental = _snapshot(build)
     assert ("marts", "fct_sessions") in incremental
     assert ("staging", "stg_shop__events") in incremental
@@ -196,10 +262,10 @@ def test_incremental_runs_equal_a_full_refresh(
 
 
 def test_late_and_conflicting_events_are_counted_once(
-    incremental_build: tuple[Build, list[int], int],
+    incremental_build: Replay,
 ) -> None:
     """The re-sent events are duplicates and the moved event is a conflicting duplicate."""
-    build, _, _ = incremental_build
+    build = incremental_build.build
     reasons = build.frame(
         "select rejection_reason, count(*) as n from intermediate.int_events_validated"
         " group by rejection_reason"
