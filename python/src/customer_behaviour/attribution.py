@@ -14,11 +14,13 @@ conversions, the attributed revenue the share times the conversions' revenue.
 The **interval** of each share resamples the journeys with replacement (a seeded
 ``numpy.random.Generator``), rebuilds the chain and solves it again; the bounds are the
 2.5th and 97.5th percentiles over the resamples (the journeys, not the touches, are the
-independent units). A channel missing from a resample has share 0 there.
+independent units). A channel missing from a resample has share 0 there; a resample that
+draws no conversion has no shares and is left out.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -157,10 +159,17 @@ def markov_attribution(touches: pd.DataFrame, settings: BootstrapSettings) -> Ma
             picked = generator.integers(0, n_journeys, size=n_journeys)
             weights = np.bincount(picked, minlength=n_journeys).astype(float)
             sample = _shares(journeys, weights).set_index("step")["share_of_conversions"]
-            draws[number] = sample.reindex(channels).fillna(0.0).to_numpy()
+            if sample.isna().all():
+                # No conversion was drawn: the shares are undefined, not 0.
+                draws[number] = np.nan
+            else:
+                draws[number] = sample.reindex(channels).fillna(0.0).to_numpy()
         tail = (1.0 - INTERVAL_LEVEL) / 2 * 100
-        low = pd.Series(np.nanpercentile(draws, tail, axis=0), index=channels)
-        high = pd.Series(np.nanpercentile(draws, 100 - tail, axis=0), index=channels)
+        with warnings.catch_warnings():
+            # A channel of a tiny data set may have no defined draw at all: NaN, said below.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low = pd.Series(np.nanpercentile(draws, tail, axis=0), index=channels)
+            high = pd.Series(np.nanpercentile(draws, 100 - tail, axis=0), index=channels)
     revenue = float(journeys.revenue[journeys.converted].sum())
     share = observed["share_of_conversions"]
     frame = pd.DataFrame(
