@@ -43,7 +43,8 @@ def _exposure(build: Build) -> dict:
 def test_the_sections_build_in_any_order_to_the_same_report(built_report: BuiltReport) -> None:
     """Conclusions first, evidence last, in a shuffled order: the same page, chart for chart."""
     shuffled = list(SECTIONS)
-    random.Random(0).shuffle(shuffled)
+    # A seed that puts a conclusion first and evidence last (the assertion checks it).
+    random.Random(2).shuffle(shuffled)
     assert shuffled[0].id == "insights", [section.id for section in shuffled]
     with report_data(built_report.build) as data:
         in_order = build_sections(data, say=lambda _: None)

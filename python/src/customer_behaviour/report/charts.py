@@ -570,7 +570,7 @@ def attribution_shares(shares: pd.DataFrame, intervals: pd.DataFrame | None) -> 
     with chart_style():
         channels = list(shares.index)
         models = list(shares.columns)
-        figure = new_figure(max(2.6, 0.22 * len(channels) * len(models) + 1.2))
+        figure = new_figure(max(2.6, 0.09 * len(channels) * len(models) + 1.2))
         axes = figure.subplots()
         height = 0.8 / len(models)
         base = np.arange(len(channels))[::-1].astype(float)
