@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from customer_behaviour.markov import CONVERSION, EXIT, START, removal_effects
 from customer_behaviour.warehouse import Columns, conform, empty_frame
@@ -73,7 +74,7 @@ class _Journeys:
 
     transitions: pd.DataFrame
     """One row per distinct (from_step, to_step)."""
-    counts: np.ndarray
+    counts: sparse.csr_matrix
     """journeys x transitions: how often each journey makes each transition."""
     converted: np.ndarray
     revenue: np.ndarray
@@ -82,35 +83,41 @@ class _Journeys:
 def channel_transitions(touches: pd.DataFrame) -> pd.DataFrame:
     """The chain of the journeys in ``touches``: from_step, to_step, transitions."""
     journeys = _journeys(touches)
-    return journeys.transitions.assign(transitions=journeys.counts.sum(axis=0))
+    return journeys.transitions.assign(transitions=np.asarray(journeys.counts.sum(axis=0)).ravel())
 
 
 def _journeys(touches: pd.DataFrame) -> _Journeys:
     ordered = touches.sort_values(["journey_id", "touch_position"], kind="mergesort")
     ids = ordered["journey_id"].astype(str).to_numpy()
-    channels = ordered["channel_group"].astype(str).to_numpy()
     changes = ids[1:] != ids[:-1]
     first = np.concatenate([[True], changes])
     last = np.concatenate([changes, [True]])
-    converted_by_touch = ordered["is_converted"].astype(bool).to_numpy()
-    previous = np.where(first, START, np.concatenate([[START], channels[:-1]]))
-    end_state = np.where(converted_by_touch, CONVERSION, EXIT)
+    # States as integer codes: (start), (conversion), (exit), then the channels.
+    channel_codes, channel_names = pd.factorize(ordered["channel_group"].astype(str))
+    names = np.array([START, CONVERSION, EXIT, *channel_names], dtype=object)
+    channels = channel_codes + 3
+    previous = np.where(first, 0, np.concatenate([[0], channels[:-1]]))
+    ends = np.where(ordered["is_converted"].astype(bool).to_numpy()[last], 1, 2)
     # Each touch is entered from the touch before it (or from (start)); each journey's last
     # touch then moves to (conversion) or (exit).
-    moves = pd.DataFrame(
+    journey_of_touch = np.cumsum(first) - 1
+    n_journeys = int(first.sum())
+    journey_index = np.concatenate([journey_of_touch, np.arange(n_journeys)])
+    from_code = np.concatenate([previous, channels[last]])
+    to_code = np.concatenate([channels, ends])
+    pair_codes, pair_index = np.unique(from_code * len(names) + to_code, return_inverse=True)
+    pairs = pd.DataFrame(
         {
-            "journey": np.concatenate([ids, ids[last]]),
-            "from_step": np.concatenate([previous, channels[last]]),
-            "to_step": np.concatenate([channels, end_state[last]]),
+            "from_step": names[pair_codes // len(names)].astype(str),
+            "to_step": names[pair_codes % len(names)].astype(str),
         }
     )
-    journey_ids, journey_index = np.unique(moves["journey"].to_numpy(), return_inverse=True)
-    pairs = moves[["from_step", "to_step"]].drop_duplicates().sort_values(["from_step", "to_step"])
-    pairs = pairs.reset_index(drop=True)
-    pair_index = moves.merge(pairs.reset_index(), on=["from_step", "to_step"], how="left")["index"]
-    counts = np.zeros((len(journey_ids), len(pairs)))
-    np.add.at(counts, (journey_index, pair_index.to_numpy()), 1.0)
-    per_journey = ordered[last].set_index("journey_id").reindex(journey_ids)
+    # Sparse: a journey makes a handful of the transitions (1M sessions: ~400k journeys).
+    counts = sparse.csr_matrix(
+        (np.ones(len(journey_index)), (journey_index, pair_index)),
+        shape=(n_journeys, len(pairs)),
+    )
+    per_journey = ordered[last]
     revenue = pd.to_numeric(per_journey["revenue_usd"], errors="coerce").fillna(0.0)
     return _Journeys(
         transitions=pairs,
@@ -122,7 +129,7 @@ def _journeys(touches: pd.DataFrame) -> _Journeys:
 
 def _shares(journeys: _Journeys, weights: np.ndarray) -> pd.DataFrame:
     """Removal effects and normalised shares of the chain of the weighted journeys."""
-    transitions = journeys.transitions.assign(transitions=weights @ journeys.counts)
+    transitions = journeys.transitions.assign(transitions=journeys.counts.T @ weights)
     effects = removal_effects(transitions)
     total = effects["removal_effect"].sum()
     effects["share_of_conversions"] = effects["removal_effect"] / total if total > 0 else np.nan
