@@ -14,10 +14,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from customer_behaviour import baskets, drivers, experiment, funnel_comparisons, styles
+from customer_behaviour import (
+    attribution,
+    baskets,
+    drivers,
+    experiment,
+    funnel_comparisons,
+    styles,
+)
 from customer_behaviour.analytics_tables import (
     ASSOCIATION_DIAGNOSTICS,
     ASSOCIATION_RULES,
+    CHANNEL_ATTRIBUTION_MARKOV,
     CONVERSION_CALIBRATION,
     CONVERSION_DRIVERS,
     EXPERIMENT_SIZING,
@@ -27,6 +35,7 @@ from customer_behaviour.analytics_tables import (
     PURCHASE_STYLE_COMPARISON,
     SPEND_DRIVERS,
 )
+from customer_behaviour.errors import UserError
 from customer_behaviour.manifest import Manifest, load_manifest
 from customer_behaviour.profile import load_target
 from customer_behaviour.warehouse import Columns, TableWrite, Warehouse, connect, empty_frame
@@ -36,6 +45,10 @@ BASKET_ITEMS_MODEL = "fct_basket_items"
 PATH_TRANSITIONS_MODEL = "fct_path_transitions"
 FUNNEL_MODEL = "fct_funnel"
 FUNNEL_PERIODS_MODEL = "fct_funnel_periods"
+CONVERSION_TOUCHES_MODEL = "fct_conversion_touches"
+ANALYTICS_EXPOSURE = "python_analytics_layer"
+RESAMPLES_VARIABLE = "customer_behaviour__attribution_bootstrap_resamples"
+SEED_VARIABLE = "customer_behaviour__attribution_bootstrap_seed"
 
 PATH_TRANSITION_COLUMNS = ("from_step", "to_step", "transitions")
 PATH_REMOVAL_COLUMNS: Columns = {
@@ -56,10 +69,11 @@ RESULT_COLUMNS: dict[str, Columns] = {
     PATH_REMOVAL_EFFECTS: PATH_REMOVAL_COLUMNS,
     FUNNEL_SEGMENT_COMPARISON: funnel_comparisons.SEGMENT_COMPARISON_COLUMNS,
     FUNNEL_PERIOD_CHANGE: funnel_comparisons.PERIOD_CHANGE_COLUMNS,
+    CHANNEL_ATTRIBUTION_MARKOV: attribution.MARKOV_COLUMNS,
 }
 """Every table the Python layer writes and its columns; the dbt source must declare them."""
 
-STEPS = 8
+STEPS = 9
 
 
 @dataclass
@@ -109,6 +123,27 @@ def _path_removal_effects(
             "can be credited with one"
         )
     return effects, messages
+
+
+def _markov_attribution(
+    warehouse: Warehouse, manifest: Manifest, say: Callable[[str], None]
+) -> attribution.MarkovResult | None:
+    """The Markov channel attribution of the journeys (None when the project lacks them)."""
+    if not manifest.has_model(CONVERSION_TOUCHES_MODEL):
+        say(f"      skipped: the project has no model {CONVERSION_TOUCHES_MODEL}")
+        return None
+    exposure = manifest.exposure(ANALYTICS_EXPOSURE)
+    settings = attribution.BootstrapSettings(
+        resamples=exposure.meta_integer(RESAMPLES_VARIABLE),
+        seed=exposure.meta_integer(SEED_VARIABLE),
+    )
+    if settings.resamples < 0:
+        raise UserError(
+            f"{RESAMPLES_VARIABLE} is {settings.resamples}: set it to 0 (no intervals) or more "
+            "in dbt_project.yml or --vars, then rebuild"
+        )
+    touches = warehouse.read(manifest.model(CONVERSION_TOUCHES_MODEL), attribution.TOUCH_COLUMNS)
+    return attribution.markov_attribution(touches, settings)
 
 
 def _empty_reason(frame: pd.DataFrame, messages: list[str]) -> str | None:
@@ -206,12 +241,19 @@ def run_analyses(
             note(compared_funnel.messages)
             reasons[name] = _empty_reason(compared_funnel.frame, compared_funnel.messages)
 
+        say(f"[8/{STEPS}] channel attribution (Markov chain, bootstrap intervals)")
+        markov = _markov_attribution(warehouse, manifest, say)
+        if markov is not None:
+            writes[CHANNEL_ATTRIBUTION_MARKOV] = markov.frame
+            note(markov.messages)
+            reasons[CHANNEL_ATTRIBUTION_MARKOV] = _empty_reason(markov.frame, markov.messages)
+
         tables = [
             TableWrite(manifest.analytics_table(name), frame, RESULT_COLUMNS[name])
             for name, frame in writes.items()
         ]
         schema = tables[0].table.relation.schema
-        say(f"[8/{STEPS}] writing {len(tables)} tables to schema {schema} (one swap)")
+        say(f"[9/{STEPS}] writing {len(tables)} tables to schema {schema} (one swap)")
         warehouse.replace_tables(tables)
         for name, write in zip(writes, tables, strict=True):
             result.written[str(write.table.relation)] = len(write.frame)

@@ -77,6 +77,21 @@ class Exposure:
             )
         return tuple(value)
 
+    def meta_integer(self, key: str) -> int:
+        """A ``meta`` entry that holds a whole number (such as a rendered dbt variable); a
+        UserError when it is absent or not a whole number."""
+        value = self.meta.get(key)
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            number = None
+        if isinstance(value, bool) or number is None:
+            raise UserError(
+                f"exposure {self.name} in {self.path} has no whole number in meta.{key} "
+                f"(found {value!r}): set the dbt variable {key} to one; {BUILD_HINT}"
+            )
+        return number
+
 
 @dataclass(frozen=True)
 class Manifest:

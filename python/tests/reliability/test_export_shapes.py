@@ -49,6 +49,7 @@ import pytest
 from customer_behaviour.analytics_tables import (
     ASSOCIATION_DIAGNOSTICS,
     ASSOCIATION_RULES,
+    CHANNEL_ATTRIBUTION_MARKOV,
     CONVERSION_CALIBRATION,
     CONVERSION_DRIVERS,
     EXPERIMENT_SIZING,
@@ -78,6 +79,7 @@ ANALYTICS_TABLES = (
     PURCHASE_STYLE_COMPARISON,
     EXPERIMENT_SIZING,
     PATH_REMOVAL_EFFECTS,
+    CHANNEL_ATTRIBUTION_MARKOV,
 )
 NOT_A_NUMBER = re.compile(r"\b(nan|inf|infinity)\b|Traceback", re.IGNORECASE)
 STEPS = ("load", "build", "enrich", "build reference models", "analyze", "report")

@@ -165,6 +165,10 @@ NO_SESSION_NOTICES = (
     ("sequences", "fct_path_transitions is empty."),
     ("sequences", "fct_step_transitions_by_position is empty."),
     ("sequences", "analytics.path_removal_effects is empty: no session has events."),
+    (
+        "attribution",
+        "fct_conversion_paths is empty (no accepted session): there is no journey to attribute.",
+    ),
     ("associations", "No category was viewed."),
     ("segmentation", "fct_conversion_levels has no sessions."),
     ("enrichment", "fct_sessions_local_time has no sessions: nothing to put in local time."),
@@ -176,6 +180,11 @@ NO_SESSION_NOTICES = (
 NO_ORDER_NOTICES = (
     DRIVERS_NOT_FITTED,
     ("sequences", "No removal effect could be computed: no session path converts."),
+    (
+        "attribution",
+        "No journey converts (no purchasing session), so no channel can be credited with a "
+        "conversion.",
+    ),
     ("associations", "There are no baskets (no completed orders with lines)."),
     ("segmentation", "fct_customer_rfm is empty: no buyer yet."),
     ("segmentation", "fct_repeat_purchase is empty: no buyer yet."),
@@ -186,7 +195,7 @@ NO_ORDER_NOTICES = (
 """What the report cannot show without orders."""
 EMPTY_NOTICES = (
     *NO_SESSION_NOTICES,
-    *(notice for notice in NO_ORDER_NOTICES if notice[0] != "sequences"),
+    *(notice for notice in NO_ORDER_NOTICES if notice[0] not in ("sequences", "attribution")),
     (
         "insights",
         "No insight could be generated: the tables they come from are missing (see the "

@@ -21,6 +21,7 @@ from customer_behaviour.report.data import MissingData, ReportData
 from customer_behaviour.report.findings import Findings
 from customer_behaviour.report.sections import (
     associations,
+    attribution,
     cleaning,
     enrichment,
     features,
@@ -43,6 +44,7 @@ SECTIONS: tuple[SectionSpec, ...] = (
     features.SECTION,
     funnels.SECTION,
     sequences.SECTION,
+    attribution.SECTION,
     associations.SECTION,
     segmentation.SECTION,
     enrichment.SECTION,

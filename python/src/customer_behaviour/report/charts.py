@@ -561,3 +561,31 @@ def experiment_days(frame: pd.DataFrame) -> Figure:
         axes.set_xlabel("days at today's traffic, all sessions in the test (log scale)")
         axes.set_title("How long the proposed experiment must run")
         return figure
+
+
+def attribution_shares(shares: pd.DataFrame, intervals: pd.DataFrame | None) -> Figure:
+    """Grouped horizontal bars: per channel (rows of ``shares``) the share of conversions each
+    model (columns) attributes to it; ``intervals`` (columns low, high, indexed like
+    ``shares``) draws the interval of the last model as a whisker."""
+    with chart_style():
+        channels = list(shares.index)
+        models = list(shares.columns)
+        figure = new_figure(max(2.6, 0.09 * len(channels) * len(models) + 1.2))
+        axes = figure.subplots()
+        height = 0.8 / len(models)
+        base = np.arange(len(channels))[::-1].astype(float)
+        for number, model in enumerate(models):
+            y = base + 0.4 - height * (number + 0.5)
+            values = shares[model].to_numpy(dtype=float)
+            axes.barh(y, values, height=height * 0.95, color=PALETTE[number % len(PALETTE)])
+            if intervals is not None and number == len(models) - 1:
+                low = intervals["low"].reindex(channels).to_numpy(dtype=float)
+                high = intervals["high"].reindex(channels).to_numpy(dtype=float)
+                errors = np.vstack([values - low, high - values]).clip(min=0)
+                axes.errorbar(values, y, xerr=errors, fmt="none", ecolor=DARK, elinewidth=0.8)
+        axes.set_yticks(base, [_short(str(channel)) for channel in channels], fontsize=8)
+        axes.set_xlabel("share of conversions")
+        _percent_axis(axes.xaxis)
+        axes.legend(models, fontsize=7, loc="lower right", frameon=False)
+        axes.set_title("Share of conversions attributed to each channel, by model")
+        return figure
