@@ -293,6 +293,14 @@ def period_change(periods: pd.DataFrame) -> ComparisonResult:
         }
     )
     overall = wide[wide["segment_type"] == "overall"].iloc[0]
+    if overall["previous_sessions"] == 0 and overall["current_sessions"] == 0:
+        return ComparisonResult(
+            empty_frame(PERIOD_CHANGE_COLUMNS),
+            [
+                f"period comparison not computed: no session started in either period "
+                f"({dates['previous_start']} to {dates['current_end']})"
+            ],
+        )
     for period in ("previous", "current"):
         if overall[f"{period}_sessions"] == 0:
             return ComparisonResult(

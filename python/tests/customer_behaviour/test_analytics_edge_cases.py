@@ -247,6 +247,11 @@ def test_period_change_without_a_previous_period_says_so() -> None:
     result = funnel_comparisons.period_change(_periods({}, {"mobile": (10, 2)}))
     assert result.frame.empty
     assert "previous period (2024-01-01 to 2024-01-01) has no sessions" in result.messages[0]
+    # Orders only: the periods exist (dated by orders) but hold no session at all.
+    no_sessions = funnel_comparisons.period_change(_periods({}, {}))
+    assert no_sessions.frame.empty
+    assert "no session started in either period" in no_sessions.messages[0]
+    assert "comparison_period_days" not in no_sessions.messages[0]
     empty = funnel_comparisons.period_change(pd.DataFrame())
     assert empty.frame.empty and "no events or orders" in empty.messages[0]
 
