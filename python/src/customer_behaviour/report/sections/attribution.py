@@ -77,6 +77,21 @@ def paths_block(data: ReportData) -> Evidence:
 # --------------------------------------------------------------------------------------------
 # The models side by side
 
+# The numeric columns of analytics.channel_attribution_markov (as written by analyze).
+MARKOV_NUMERIC_COLUMNS = (
+    "removal_effect",
+    "share_of_conversions",
+    "share_low",
+    "share_high",
+    "attributed_conversions",
+    "attributed_revenue_usd",
+    "conversion_probability",
+    "conversion_probability_without_channel",
+    "n_resamples",
+    "n_conversions",
+    "n_journeys",
+)
+
 
 def _markov(data: ReportData) -> pd.DataFrame | None:
     """The Markov shares, or None while analyze has not written them (or found none)."""
@@ -84,20 +99,7 @@ def _markov(data: ReportData) -> pd.DataFrame | None:
         markov = data.analytics(CHANNEL_ATTRIBUTION_MARKOV)
     except MissingData:
         return None
-    markov = numeric(
-        markov,
-        "removal_effect",
-        "share_of_conversions",
-        "share_low",
-        "share_high",
-        "attributed_conversions",
-        "attributed_revenue_usd",
-        "conversion_probability",
-        "conversion_probability_without_channel",
-        "n_resamples",
-        "n_conversions",
-        "n_journeys",
-    )
+    markov = numeric(markov, *MARKOV_NUMERIC_COLUMNS)
     return None if markov.empty else markov.set_index("channel_group")
 
 
@@ -206,19 +208,7 @@ def markov_block(data: ReportData) -> Evidence:
         return Evidence(notice_block(NO_JOURNEY))
     if not paths["is_converted"].any():
         return Evidence(notice_block(NO_CONVERSION))
-    markov = numeric(
-        data.analytics(CHANNEL_ATTRIBUTION_MARKOV),
-        "removal_effect",
-        "share_of_conversions",
-        "share_low",
-        "share_high",
-        "attributed_conversions",
-        "attributed_revenue_usd",
-        "conversion_probability",
-        "n_resamples",
-        "n_conversions",
-        "n_journeys",
-    )
+    markov = numeric(data.analytics(CHANNEL_ATTRIBUTION_MARKOV), *MARKOV_NUMERIC_COLUMNS)
     if markov.empty:
         return Evidence(
             notice_block(
