@@ -38,7 +38,15 @@ from customer_behaviour.analytics_tables import (
 from customer_behaviour.errors import UserError
 from customer_behaviour.manifest import Manifest, load_manifest
 from customer_behaviour.profile import load_target
-from customer_behaviour.warehouse import Columns, TableWrite, Warehouse, connect, empty_frame
+from customer_behaviour.warehouse import (
+    Columns,
+    KeySample,
+    TableWrite,
+    ValueIn,
+    Warehouse,
+    connect,
+    empty_frame,
+)
 
 SESSIONS_MODEL = "fct_sessions"
 BASKET_ITEMS_MODEL = "fct_basket_items"
@@ -49,6 +57,10 @@ CONVERSION_TOUCHES_MODEL = "fct_conversion_touches"
 ANALYTICS_EXPOSURE = "python_analytics_layer"
 RESAMPLES_VARIABLE = "customer_behaviour__attribution_bootstrap_resamples"
 SEED_VARIABLE = "customer_behaviour__attribution_bootstrap_seed"
+DRIVER_SAMPLE_VARIABLE = "customer_behaviour__driver_max_sessions"
+DRIVER_SAMPLE_KEY = ("customer_id", "session_id")
+"""A driver sample keeps whole customers (the models' clusters); an anonymous session is a
+cluster of its own."""
 
 PATH_TRANSITION_COLUMNS = ("from_step", "to_step", "transitions")
 PATH_REMOVAL_COLUMNS: Columns = {
@@ -87,16 +99,53 @@ class AnalyzeResult:
     location: str = ""
 
 
-def _session_columns() -> list[str]:
-    wanted = [*drivers.SESSION_COLUMNS, *styles.SESSION_COLUMNS, *experiment.SESSION_COLUMNS]
-    return list(dict.fromkeys(wanted))
+@dataclass
+class SessionFrames:
+    """What the session-level analyses read of fct_sessions, each only the rows and columns
+    it needs: at 10M sessions the whole mart does not fit the Python layer's 4 GB."""
+
+    drivers: pd.DataFrame
+    styles: pd.DataFrame
+    experiment: pd.DataFrame
+    total: int
+    sample: KeySample | None
 
 
-def _read_sessions(warehouse: Warehouse, manifest: Manifest) -> pd.DataFrame:
+def _read_sessions(warehouse: Warehouse, manifest: Manifest) -> SessionFrames:
+    """The driver models' sessions (a seeded sample of whole customers beyond
+    customer_behaviour__driver_max_sessions), the purchasing sessions of the two styles, and
+    every session's outcome and start for the experiment sizing."""
     relation = manifest.model(SESSIONS_MODEL)
     available = warehouse.column_names(relation)
     styles.require_style_column(available, str(relation))
-    return warehouse.read(relation, _session_columns())
+    cap = manifest.exposure(ANALYTICS_EXPOSURE).meta_integer(DRIVER_SAMPLE_VARIABLE)
+    if cap < 1:
+        raise UserError(
+            f"{DRIVER_SAMPLE_VARIABLE} is {cap}: set it to the most sessions the driver models "
+            "may fit (1000000 by default) in dbt_project.yml or --vars, then rebuild"
+        )
+    total = warehouse.count_rows(relation)
+    sample = KeySample(DRIVER_SAMPLE_KEY, cap / total) if total > cap else None
+    return SessionFrames(
+        drivers=warehouse.read(relation, drivers.SESSION_COLUMNS, sample),
+        styles=warehouse.read(
+            relation, styles.SESSION_COLUMNS, ValueIn(styles.STYLE_COLUMN, styles.STYLES)
+        ),
+        experiment=warehouse.read(relation, experiment.SESSION_COLUMNS),
+        total=total,
+        sample=sample,
+    )
+
+
+def _sample_message(sessions: SessionFrames) -> str | None:
+    if sessions.sample is None:
+        return None
+    return (
+        f"driver models on a seeded sample of whole customers: {len(sessions.drivers):,} of "
+        f"{sessions.total:,} sessions, about the "
+        f"{round(sessions.sample.fraction * sessions.total):,} that {DRIVER_SAMPLE_VARIABLE} "
+        "allows"
+    )
 
 
 def _path_removal_effects(
@@ -175,7 +224,10 @@ def run_analyses(
         say(f"[1/{STEPS}] reading the marts from {target.describe()}")
         sessions = _read_sessions(warehouse, manifest)
         basket_items = warehouse.read(manifest.model(BASKET_ITEMS_MODEL), baskets.BASKET_COLUMNS)
-        say(f"      {len(sessions):,} sessions, {len(basket_items):,} basket items")
+        say(f"      {sessions.total:,} sessions, {len(basket_items):,} basket items")
+        sampled = _sample_message(sessions)
+        if sampled:
+            note([sampled])
 
         say(f"[2/{STEPS}] association rules (mlxtend {options.algorithm})")
         mined = baskets.mine_baskets(basket_items, options)
@@ -194,8 +246,8 @@ def run_analyses(
             f"[3/{STEPS}] driver analysis: who purchases, who spends more, all events and "
             "pre-intent (statsmodels)"
         )
-        conversion = drivers.conversion_drivers(sessions)
-        spend = drivers.spend_drivers(sessions)
+        conversion = drivers.conversion_drivers(sessions.drivers)
+        spend = drivers.spend_drivers(sessions.drivers)
         calibration = (
             conversion.calibration
             if conversion.calibration is not None
@@ -210,13 +262,13 @@ def run_analyses(
         reasons[SPEND_DRIVERS] = _empty_reason(spend.frame, spend.messages)
 
         say(f"[4/{STEPS}] purchase styles: cheap_many versus expensive_few")
-        compared = styles.compare_styles(sessions)
+        compared = styles.compare_styles(sessions.styles)
         writes[PURCHASE_STYLE_COMPARISON] = compared.frame
         note(compared.messages)
         reasons[PURCHASE_STYLE_COMPARISON] = _empty_reason(compared.frame, compared.messages)
 
         say(f"[5/{STEPS}] experiment sizing")
-        sized = experiment.experiment_sizing(sessions)
+        sized = experiment.experiment_sizing(sessions.experiment)
         writes[EXPERIMENT_SIZING] = sized.frame
         note(sized.messages)
         reasons[EXPERIMENT_SIZING] = _empty_reason(sized.frame, sized.messages)

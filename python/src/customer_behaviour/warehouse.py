@@ -32,6 +32,7 @@ dbt source descriptions, so DBeaver shows the same text as dbt docs.
 from __future__ import annotations
 
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -131,6 +132,63 @@ def comment_text(description: str) -> str:
     return " ".join(description.split())
 
 
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def _identifier(name: str) -> str:
+    """A column name a row filter may use: lower case letters, digits and underscores (the
+    marts' own columns), so that the filter's SQL is the same on every target."""
+    if not _IDENTIFIER.fullmatch(name):
+        raise ValueError(f"not a plain column name: {name!r}")
+    return name
+
+
+@dataclass(frozen=True)
+class KeySample:
+    """A deterministic sample of about ``fraction`` of a relation's rows, whole keys at a time:
+    a row is kept when the first 8 hex digits of the MD5 of its key fall below the fraction
+    of 16^8. The key is the first of ``columns`` that is not null, prefixed by its position
+    (so a customer id and a session id never hash alike); md5, substr, coalesce and || mean
+    the same on DuckDB, PostgreSQL and Spark, so every target keeps the same rows."""
+
+    columns: tuple[str, ...]
+    fraction: float
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.fraction < 1.0:
+            raise ValueError(
+                f"a sample keeps a fraction strictly between 0 and 1, not {self.fraction}"
+            )
+
+    @property
+    def threshold(self) -> str:
+        return f"{max(int(self.fraction * 16**8), 1):08x}"
+
+    def key(self) -> str:
+        parts = ", ".join(
+            f"'{number}:' || {_identifier(c)}" for number, c in enumerate(self.columns)
+        )
+        return f"coalesce({parts})" if len(self.columns) > 1 else parts
+
+    def predicate(self) -> str:
+        return f"substr(md5({self.key()}), 1, 8) < '{self.threshold}'"
+
+
+@dataclass(frozen=True)
+class ValueIn:
+    """Rows whose ``column`` holds one of ``values`` (text)."""
+
+    column: str
+    values: tuple[str, ...]
+
+    def predicate(self) -> str:
+        literals = ", ".join("'" + value.replace("'", "''") + "'" for value in self.values)
+        return f"{_identifier(self.column)} in ({literals})"
+
+
+RowFilter = KeySample | ValueIn
+
+
 def _staging_relation(relation: Relation) -> Relation:
     return Relation(relation.schema, relation.name + STAGING_SUFFIX)
 
@@ -152,8 +210,18 @@ class Warehouse(ABC):
         """The relation's columns in order (a UserError when it does not exist)."""
 
     @abstractmethod
-    def read(self, relation: Relation, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """The relation (or some of its columns) as a DataFrame; numerics as floats."""
+    def read(
+        self,
+        relation: Relation,
+        columns: Sequence[str] | None = None,
+        where: RowFilter | None = None,
+    ) -> pd.DataFrame:
+        """The relation (or some of its columns, of the rows ``where`` keeps) as a DataFrame;
+        numerics as floats."""
+
+    @abstractmethod
+    def count_rows(self, relation: Relation) -> int:
+        """How many rows the relation holds."""
 
     @abstractmethod
     def replace_tables(self, writes: Sequence[TableWrite]) -> None:
@@ -229,10 +297,24 @@ class DuckDBWarehouse(Warehouse):
         ).fetchall()
         return [row[0] for row in rows]
 
-    def read(self, relation: Relation, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    def read(
+        self,
+        relation: Relation,
+        columns: Sequence[str] | None = None,
+        where: RowFilter | None = None,
+    ) -> pd.DataFrame:
         self.require(relation)
         selected = ", ".join(self.quote(column) for column in columns) if columns else "*"
-        return self._connection.execute(f"select {selected} from {self._name(relation)}").df()
+        condition = f" where {where.predicate()}" if where else ""
+        return self._connection.execute(
+            f"select {selected} from {self._name(relation)}{condition}"
+        ).df()
+
+    def count_rows(self, relation: Relation) -> int:
+        self.require(relation)
+        return int(
+            self._connection.execute(f"select count(*) from {self._name(relation)}").fetchone()[0]
+        )
 
     def replace_tables(self, writes: Sequence[TableWrite]) -> None:
         connection = self._connection
@@ -339,7 +421,12 @@ class PostgresWarehouse(Warehouse):
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def read(self, relation: Relation, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    def read(
+        self,
+        relation: Relation,
+        columns: Sequence[str] | None = None,
+        where: RowFilter | None = None,
+    ) -> pd.DataFrame:
         from psycopg2 import sql
 
         self.require(relation)
@@ -348,8 +435,11 @@ class PostgresWarehouse(Warehouse):
             if columns
             else sql.SQL("*")
         )
+        condition = sql.SQL(f" where {where.predicate()}" if where else "")
         with self._connection, self._connection.cursor() as cursor:
-            cursor.execute(sql.SQL("select {} from {}").format(selected, self._name(relation)))
+            cursor.execute(
+                sql.SQL("select {} from {}{}").format(selected, self._name(relation), condition)
+            )
             names = [column.name for column in cursor.description]
             numeric = [
                 column.name
@@ -360,6 +450,14 @@ class PostgresWarehouse(Warehouse):
         for name in numeric:
             frame[name] = pd.to_numeric(frame[name].astype("float64"))
         return frame
+
+    def count_rows(self, relation: Relation) -> int:
+        from psycopg2 import sql
+
+        self.require(relation)
+        with self._connection, self._connection.cursor() as cursor:
+            cursor.execute(sql.SQL("select count(*) from {}").format(self._name(relation)))
+            return int(cursor.fetchone()[0])
 
     def replace_tables(self, writes: Sequence[TableWrite]) -> None:
         import psycopg2
@@ -486,12 +584,19 @@ class SparkWarehouse(Warehouse):
         self.require(relation)
         return list(self._spark.table(self._name(relation)).columns)
 
-    def read(self, relation: Relation, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    def read(
+        self,
+        relation: Relation,
+        columns: Sequence[str] | None = None,
+        where: RowFilter | None = None,
+    ) -> pd.DataFrame:
         from pyspark.sql import functions
         from pyspark.sql.types import DecimalType
 
         self.require(relation)
         table = self._spark.table(self._name(relation))
+        if where:
+            table = table.where(where.predicate())
         if columns:
             table = table.select(*[functions.col(self.quote(column)) for column in columns])
         # Decimals as floats, as the other targets return them; timestamps arrive as naive
@@ -505,6 +610,10 @@ class SparkWarehouse(Warehouse):
             ]
         )
         return table.toPandas()
+
+    def count_rows(self, relation: Relation) -> int:
+        self.require(relation)
+        return int(self._spark.table(self._name(relation)).count())
 
     def replace_tables(self, writes: Sequence[TableWrite]) -> None:
         from pyspark.sql.types import (

@@ -7,7 +7,10 @@ The planted findings come from the generator that wrote the committed sample
 
 from __future__ import annotations
 
+import hashlib
 import math
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +18,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from customer_behaviour import analyze
-from customer_behaviour.manifest import Manifest, load_manifest
+from customer_behaviour import analyze, drivers
+from customer_behaviour.manifest import Exposure, Manifest, load_manifest
+from customer_behaviour.profile import load_target
+from customer_behaviour.warehouse import KeySample, Warehouse, connect
 from support.analytics import ANALYZE_OPTIONS, run_cli
 from support.build import Build
 
@@ -561,3 +566,79 @@ def test_funnel_period_change_splits_into_mix_and_rate(analyzed: Build) -> None:
             w0, w1 = s0 / n0, s1 / n1
             assert row.mix_effect == pytest.approx((w1 - w0) * (r0 + r1) / 2, abs=1e-12)
             assert row.rate_effect == pytest.approx((r1 - r0) * (w0 + w1) / 2, abs=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# The driver sample (customer_behaviour__driver_max_sessions)
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def warehouse(build: Build, monkeypatch: pytest.MonkeyPatch) -> Iterator[Warehouse]:
+    """A connection to the build's warehouse, as `analyze` opens it."""
+    for name, value in build.env.items():
+        monkeypatch.setenv(name, value)
+    with connect(load_target(build.target)) as opened:
+        yield opened
+
+
+def _md5_sample(sessions: pd.DataFrame, fraction: float) -> pd.DataFrame:
+    """The sample's rule in Python (hashlib): keep a session when the first 8 hex digits of the
+    MD5 of '0:' + customer_id (or '1:' + session_id when anonymous) lie below fraction * 16^8."""
+    threshold = int(fraction * 16**8)
+    keys = np.where(
+        sessions["customer_id"].notna(),
+        "0:" + sessions["customer_id"].astype(str),
+        "1:" + sessions["session_id"].astype(str),
+    )
+    digits = [int(hashlib.md5(key.encode()).hexdigest()[:8], 16) for key in keys]
+    return sessions[np.array(digits) < threshold]
+
+
+def test_a_key_sample_keeps_the_rows_hashlib_keeps_and_whole_customers(
+    build: Build, warehouse: Warehouse
+) -> None:
+    relation = _manifest(build).model(analyze.SESSIONS_MODEL)
+    columns = ["session_id", "customer_id"]
+    everything = warehouse.read(relation, columns)
+    kept = warehouse.read(relation, columns, KeySample(analyze.DRIVER_SAMPLE_KEY, 0.3))
+    expected = _md5_sample(everything, 0.3)
+    assert sorted(kept["session_id"]) == sorted(expected["session_id"])
+    assert 0.25 < len(kept) / len(everything) < 0.35
+    customers = set(kept["customer_id"].dropna())
+    whole = everything[everything["customer_id"].isin(customers)]
+    assert set(whole["session_id"]) <= set(kept["session_id"])
+    assert kept["customer_id"].isna().any() and kept["customer_id"].notna().any()
+
+
+def test_beyond_the_cap_the_drivers_fit_the_sample_and_the_rest_reads_everything(
+    build: Build, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sessions = _sessions(build)  # before analyze's own connection: DuckDB allows one kind
+    cap = 2_500
+    original = Manifest.exposure
+
+    def capped(self: Manifest, name: str) -> Exposure:
+        exposure = original(self, name)
+        return replace(exposure, meta={**exposure.meta, analyze.DRIVER_SAMPLE_VARIABLE: str(cap)})
+
+    monkeypatch.setattr(Manifest, "exposure", capped)
+    for name, value in build.env.items():
+        monkeypatch.setenv(name, value)
+    with connect(load_target(build.target)) as warehouse:
+        frames = analyze._read_sessions(warehouse, _manifest(build))  # noqa: SLF001
+    assert frames.total == len(sessions)
+    expected = _md5_sample(sessions, cap / len(sessions))
+    assert sorted(frames.drivers["session_id"]) == sorted(expected["session_id"])
+    assert 0.8 * cap < len(frames.drivers) < 1.2 * cap
+    fitted = drivers.conversion_drivers(frames.drivers).frame
+    independent = drivers.conversion_drivers(expected[list(drivers.SESSION_COLUMNS)]).frame
+    pd.testing.assert_frame_equal(fitted, independent, check_exact=False, rtol=1e-6)
+    assert (fitted["n_obs"] < 0.9 * len(sessions)).all()
+    styled = sessions[sessions["purchase_style"].isin(["cheap_many", "expensive_few"])]
+    assert len(frames.styles) == len(styled) > 0
+    assert len(frames.experiment) == len(sessions)
+    assert analyze._sample_message(frames).startswith(  # noqa: SLF001
+        f"driver models on a seeded sample of whole customers: {len(expected):,} of "
+        f"{len(sessions):,} sessions"
+    )

@@ -156,3 +156,31 @@ def test_fewer_than_ten_sessions_give_fewer_bins() -> None:
     table = drivers.calibration_table("x", np.array([0, 1, 0, 1]), np.array([0.1, 0.9, 0.2, 0.8]))
     assert table["decile"].tolist() == [1, 2, 3, 4]
     assert table["observed_rate"].tolist() == [0.0, 0.0, 1.0, 1.0]
+
+
+def test_vifs_equal_statsmodels_regression_per_term(leaky: pd.DataFrame) -> None:
+    """The one-pass VIFs (inverse correlation matrix) against statsmodels'
+    variance_inflation_factor, which regresses each term on all the other columns."""
+    from statsmodels.stats.outliers_influence import variance_inflation_factor
+
+    design = drivers.design_matrix(leaky, drivers.ALL_EVENTS.terms, drivers.CATEGORICAL_TERMS)
+    values, names = design.exog.to_numpy(dtype=float), list(design.exog.columns)
+    expected = {
+        term: variance_inflation_factor(values, names.index(term)) for term in design.raw_mean
+    }
+    assert drivers.engagement_vifs(design) == pytest.approx(expected, rel=1e-9)
+    assert max(expected.values()) > 1.05  # the leaky terms are correlated: not all 1
+
+
+def test_vif_of_a_term_the_others_explain_exactly_is_infinite(leaky: pd.DataFrame) -> None:
+    frame = leaky.assign(session_seconds=leaky["event_count"] * 3.0 + 1.0)
+    design = drivers.design_matrix(frame, drivers.ALL_EVENTS.terms, ())
+    vifs = drivers.engagement_vifs(design)
+    assert vifs["event_count"] > 1e8 or vifs["event_count"] == float("inf")
+
+
+def test_row_order_does_not_change_the_models(leaky: pd.DataFrame) -> None:
+    shuffled = leaky.sample(frac=1.0, random_state=3)
+    first, second = drivers.conversion_drivers(leaky), drivers.conversion_drivers(shuffled)
+    pd.testing.assert_frame_equal(first.frame, second.frame)
+    pd.testing.assert_frame_equal(first.calibration, second.calibration)
