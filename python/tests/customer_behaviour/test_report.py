@@ -377,6 +377,34 @@ def test_experiment_sizing_table_equals_the_analytics_table(built_report: BuiltR
         ), table
 
 
+def test_the_paths_to_conversion_and_from_entry_are_recomputed_from_the_seed_files(
+    built_report: BuiltReport, staged_reference: dict[str, pd.DataFrame]
+) -> None:
+    texts = parse_report(built_report.html).texts
+    to_conversion = rb.paths_to_conversion(staged_reference, reference.sessions(staged_reference))
+    table = texts["table-paths-to-conversion"]
+    for row in to_conversion.sort_values("path_rank").head(8).itertuples(index=False):
+        assert (
+            f"{row.path} {row.sessions:,} {_pct(row.share_of_conversions)}% "
+            f"${row.amount_usd:,.0f} ${row.amount_per_session_usd:,.2f}" in table
+        ), (row.path, table)
+    assert (
+        f"{to_conversion['sessions'].sum():,} sessions completed"
+        in texts["fact-paths-to-conversion"]
+    )
+    from_entry = rb.paths_from_entry(staged_reference)
+    named = from_entry[from_entry["path"] != "(other)"].sort_values("path_rank")
+    first = named.iloc[0]
+    frequent = named[named["sessions"] >= 10]
+    best = frequent.sort_values(
+        ["conversion_rate", "sessions"], ascending=False, kind="mergesort"
+    ).iloc[0]
+    fact = texts["fact-paths-from-entry"]
+    assert f"{first['entry_sessions']:,} sessions start at {first['entry_step']}" in fact, fact
+    assert f"is '{first['path']}' ({_pct(first['share_of_entry_sessions'])}% of them" in fact
+    assert f"'{best['path']}' converts best ({_pct(best['conversion_rate'])}% of" in fact, fact
+
+
 def _pp(value: float) -> str:
     """A difference as the report prints it: +1.2 points, −0.4 points, 0.0 points."""
     shown = round(value * 100, 1)

@@ -488,6 +488,20 @@ def test_channel_groups_follow_the_mapping_rule(configured: ConfiguredBuild) -> 
             {"customer_behaviour__session_timeout_minutes": 7.5},
             "customer_behaviour__session_timeout_minutes must be a whole number of minutes",
         ),
+        (
+            {"customer_behaviour__path_label": "category"},
+            "customer_behaviour__path_label must be one of event_type, page, product_category; "
+            "it is category",
+        ),
+        (
+            {"customer_behaviour__path_top_n": 0},
+            "customer_behaviour__path_top_n must be a whole number of at least 1, for example 5",
+        ),
+        (
+            {"customer_behaviour__path_entry_steps": "page_view"},
+            "customer_behaviour__path_entry_steps must be null or a list of step labels or "
+            "event types, for example [page_view]",
+        ),
     ],
     ids=[
         "one_step",
@@ -502,6 +516,9 @@ def test_channel_groups_follow_the_mapping_rule(configured: ConfiguredBuild) -> 
         "buckets_not_a_list",
         "timeout_not_a_number",
         "timeout_not_whole",
+        "path_label_unknown",
+        "path_top_n_zero",
+        "path_entry_steps_not_a_list",
     ],
 )
 def test_a_bad_funnel_setting_stops_with_one_clear_line(
@@ -514,7 +531,8 @@ def test_a_bad_funnel_setting_stops_with_one_clear_line(
         "--target",
         "duckdb",
         "--select",
-        "int_product_activity_joined fct_funnel fct_funnel_time_to_convert_histogram",
+        "int_product_activity_joined fct_funnel fct_funnel_time_to_convert_histogram "
+        "fct_paths_from_entry",
         "--vars",
         json.dumps(variables),
         check=False,

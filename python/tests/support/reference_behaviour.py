@@ -467,6 +467,169 @@ def step_matrix(paths: dict[str, list[str]]) -> pd.DataFrame:
     )
 
 
+# ---------------------------------------------------------------- paths that answer questions
+
+PATH_STEPS_BEFORE_CONVERSION = 5
+"""Default of customer_behaviour__path_steps_before_conversion."""
+PATH_STEPS_FROM_ENTRY = 5
+"""Default of customer_behaviour__path_steps_from_entry."""
+PATH_TOP_N = 20
+"""Default of customer_behaviour__path_top_n."""
+
+
+def labelled_events(
+    staged: dict[str, pd.DataFrame], rule: str = "event_type"
+) -> dict[str, list[tuple[datetime, str, str]]]:
+    """Per session, its accepted events in order (event_at, then event_id) as (event_at,
+    event_type, label) under the label rule of customer_behaviour__path_label."""
+    events = accepted(staged, "events").sort_values(
+        ["session_id", "event_at", "event_id"], kind="mergesort"
+    )
+    products = accepted(staged, "products")
+    categories = {
+        product_id: category if _present(category) else "unknown"
+        for product_id, category in zip(products["product_id"], products["category"], strict=True)
+    }
+    result: dict[str, list[tuple[datetime, str, str]]] = {}
+    for session_id, at, kind, page, product_id in events[
+        ["session_id", "event_at", "event_type", "page", "product_id"]
+    ].itertuples(index=False):
+        label = kind
+        if rule == "page" and _present(page):
+            label = f"{kind}: {page}"
+        elif rule == "product_category" and _present(product_id):
+            label = f"{kind}: {categories.get(product_id, 'unknown')}"
+        result.setdefault(session_id, []).append((at, kind, label))
+    return result
+
+
+def _collapse(labels: list[str]) -> list[str]:
+    steps: list[str] = []
+    for label in labels:
+        if not steps or steps[-1] != label:
+            steps.append(label)
+    return steps
+
+
+def _top_paths(frame: pd.DataFrame, top_n: int, sums: list[str]) -> pd.DataFrame:
+    """Rank paths by sessions then path bytes; keep top_n, group the rest as (other)."""
+    frame = frame.assign(_bytes=frame["path"].map(lambda text: text.encode("utf-8")))
+    frame = frame.sort_values(["sessions", "_bytes"], ascending=[False, True]).drop(
+        columns="_bytes"
+    )
+    frame = frame.assign(path_rank=np.arange(1, len(frame) + 1), distinct_paths=1)
+    top, rest = frame.iloc[:top_n], frame.iloc[top_n:]
+    if rest.empty:
+        return top.reset_index(drop=True)
+    other = {column: rest[column].sum() for column in ["sessions", *sums]}
+    other.update(
+        path="(other)",
+        path_rank=top_n + 1,
+        path_length=None,
+        is_truncated=None,
+        distinct_paths=len(rest),
+    )
+    return pd.concat([top, pd.DataFrame([other])], ignore_index=True)
+
+
+def paths_to_conversion(
+    staged: dict[str, pd.DataFrame],
+    sessions: pd.DataFrame,
+    steps: list[str] = FUNNEL_STEPS,
+    rule: str = "event_type",
+    max_steps: int = PATH_STEPS_BEFORE_CONVERSION,
+    top_n: int = PATH_TOP_N,
+) -> pd.DataFrame:
+    """fct_paths_to_conversion: the last steps before each funnel completion."""
+    amounts = dict(zip(sessions["session_id"], sessions["amount_usd"], strict=True))
+    rows = []
+    for session_id, events in labelled_events(staged, rule).items():
+        times = _step_times([(at, kind) for at, kind, _ in events], steps)
+        if len(times) < len(steps):
+            continue
+        # The first event (in session order) of the last step's type at the moment it was reached.
+        index = next(
+            i for i, (at, kind, _) in enumerate(events) if kind == steps[-1] and at == times[-1]
+        )
+        before = _collapse([label for _, _, label in events[:index]])
+        shown = before[-max_steps:]
+        if not shown:
+            path = "(none)"
+        else:
+            path = ("... > " if len(before) > max_steps else "") + " > ".join(shown)
+        rows.append(
+            {
+                "path": path,
+                "path_length": len(shown),
+                "is_truncated": len(before) > max_steps,
+                "amount_usd": float(amounts[session_id]),
+            }
+        )
+    if not rows:
+        return pd.DataFrame()
+    counted = (
+        pd.DataFrame(rows)
+        .groupby(["path", "path_length", "is_truncated"], as_index=False)
+        .agg(sessions=("amount_usd", "size"), amount_usd=("amount_usd", "sum"))
+    )
+    frame = _top_paths(counted, top_n, ["amount_usd"])
+    total_amount = frame["amount_usd"].sum()
+    return frame.assign(
+        share_of_conversions=frame["sessions"] / frame["sessions"].sum(),
+        share_of_amount=frame["amount_usd"] / total_amount if total_amount else np.nan,
+        amount_per_session_usd=frame["amount_usd"] / frame["sessions"],
+    )
+
+
+def paths_from_entry(
+    staged: dict[str, pd.DataFrame],
+    steps: list[str] = FUNNEL_STEPS,
+    rule: str = "event_type",
+    entry_steps: list[str] | None = None,
+    max_steps: int = PATH_STEPS_FROM_ENTRY,
+    top_n: int = PATH_TOP_N,
+) -> pd.DataFrame:
+    """fct_paths_from_entry: the first steps of the sessions starting at an entry step."""
+    entries = set(entry_steps or steps[:1])
+    rows = []
+    for events in labelled_events(staged, rule).values():
+        labels = _collapse([label for _, _, label in events])
+        if not (labels[0] in entries or events[0][1] in entries):
+            continue
+        shown = labels[:max_steps]
+        times = _step_times([(at, kind) for at, kind, _ in events], steps)
+        rows.append(
+            {
+                "entry_step": labels[0],
+                "path": " > ".join(shown) + (" > ..." if len(labels) > max_steps else ""),
+                "path_length": len(shown),
+                "is_truncated": len(labels) > max_steps,
+                "converted_sessions": int(len(times) == len(steps)),
+            }
+        )
+    if not rows:
+        return pd.DataFrame()
+    counted = (
+        pd.DataFrame(rows)
+        .groupby(["entry_step", "path", "path_length", "is_truncated"], as_index=False)
+        .agg(
+            sessions=("converted_sessions", "size"),
+            converted_sessions=("converted_sessions", "sum"),
+        )
+    )
+    frames = []
+    for entry, group in counted.groupby("entry_step"):
+        frame = _top_paths(group, top_n, ["converted_sessions"]).assign(entry_step=entry)
+        frames.append(
+            frame.assign(
+                entry_sessions=frame["sessions"].sum(),
+                share_of_entry_sessions=frame["sessions"] / frame["sessions"].sum(),
+                conversion_rate=frame["converted_sessions"] / frame["sessions"],
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
 # ---------------------------------------------------------------- products
 
 

@@ -162,6 +162,8 @@ NO_SESSION_NOTICES = (
     ),
     ("funnels", "analytics.funnel_period_change is empty: fct_funnel has no sessions to compare."),
     ("sequences", "fct_session_paths is empty (no session has events)."),
+    ("sequences", "fct_paths_to_conversion is empty: no session completed the funnel."),
+    ("sequences", "fct_paths_from_entry is empty: no session starts at an entry step."),
     ("sequences", "fct_path_transitions is empty."),
     ("sequences", "fct_step_transitions_by_position is empty."),
     ("sequences", "analytics.path_removal_effects is empty: no session has events."),

@@ -1,8 +1,8 @@
 """The behaviour marts on both targets against an independent pandas computation.
 
 Funnels (session, daily, customer, time to convert and its histogram, with the units still
-in progress at the end of the data), session paths, Markov
-transitions, the step matrix and the product funnel are recomputed from the
+in progress at the end of the data), session paths, the paths to conversion and from the
+entry step, Markov transitions, the step matrix and the product funnel are recomputed from the
 seed CSVs (reference.py's staging and fct_sessions, then reference_behaviour.py)
 and compared row by row. Removal effects computed from each target's transitions
 are checked against a brute-force propagation of the chain.
@@ -226,6 +226,39 @@ def test_path_transitions_match_pandas(
     conversions = actual[actual["to_step"] == "(conversion)"]["transitions"].sum()
     with_events = sessions[sessions["event_count"] > 0]
     assert conversions == int(with_events["did_purchase"].sum())
+
+
+def test_paths_to_conversion_match_pandas(
+    build: Build, staged_reference: dict[str, pd.DataFrame], sessions: pd.DataFrame
+) -> None:
+    actual = build.frame("select * from marts.fct_paths_to_conversion")
+    expected = rb.paths_to_conversion(staged_reference, sessions)
+    # The sample exercises the cut to the last 5 steps and the (other) row.
+    assert expected["is_truncated"].eq(True).any() and "(other)" in set(expected["path"])
+    assert_frames_match(
+        actual,
+        expected,
+        ["path"],
+        rtol=RTOL,
+        label=f"fct_paths_to_conversion on {build.target}",
+    )
+    completed = sessions["funnel_step_reached"] == len(rb.FUNNEL_STEPS)
+    assert actual["sessions"].sum() == int(completed.sum())
+
+
+def test_paths_from_entry_match_pandas(
+    build: Build, staged_reference: dict[str, pd.DataFrame]
+) -> None:
+    actual = build.frame("select * from marts.fct_paths_from_entry")
+    expected = rb.paths_from_entry(staged_reference)
+    assert expected["converted_sessions"].gt(0).any() and "(other)" in set(expected["path"])
+    assert_frames_match(
+        actual,
+        expected,
+        ["entry_step", "path"],
+        rtol=RTOL,
+        label=f"fct_paths_from_entry on {build.target}",
+    )
 
 
 def test_step_matrix_matches_pandas(build: Build, paths: dict[str, list[str]]) -> None:

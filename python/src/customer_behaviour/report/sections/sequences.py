@@ -1,6 +1,6 @@
 """5. Sequence analysis: the paths sessions take and which steps conversions depend on
-(marts.fct_session_paths, fct_path_transitions, fct_step_transitions_by_position,
-analytics.path_removal_effects)."""
+(marts.fct_session_paths, fct_paths_to_conversion, fct_paths_from_entry, fct_path_transitions,
+fct_step_transitions_by_position, analytics.path_removal_effects)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,24 @@ from customer_behaviour.report.data import ReportData, numeric
 from customer_behaviour.report.figures import embed
 from customer_behaviour.report.findings import Findings, Removal
 from customer_behaviour.report.spec import BlockSpec, Evidence, SectionSpec
-from customer_behaviour.report.stats import arrow, fmt_int, fmt_pct, join_words, rate_table
+from customer_behaviour.report.stats import (
+    arrow,
+    fmt_int,
+    fmt_pct,
+    fmt_usd,
+    join_words,
+    rate_table,
+)
 
 TOP_PATHS = 12
 TOP_TRANSITIONS = 25
 MIN_PATH_SESSIONS = 10
 MIN_EXIT_TRANSITIONS = 30
 """A step needs this many moves out of it before it can be named the commonest exit."""
+TOP_QUESTION_PATHS = 8
+"""Rows shown of the paths to a conversion and of the paths from each entry step."""
+OTHER_PATHS = "(other)"
+"""The row in which the question-path marts group the paths beyond their top N."""
 MANDATORY = 0.999
 """A removal effect from which a step counts as one every conversion passes through."""
 
@@ -97,6 +108,130 @@ def paths_block(data: ReportData) -> Evidence:
         paragraphs=(_paths_paragraph(paths),), charts=(chart,), tables=_converting_paths(paths)
     )
     return Evidence(block)
+
+
+# --------------------------------------------------------------------------------------------
+# Paths that answer questions: to a conversion, from the entry step
+
+
+def _other_share(frame: pd.DataFrame, share: str) -> float:
+    return float(frame.loc[frame["path"] == OTHER_PATHS, share].sum())
+
+
+def _conversion_paths_paragraph(paths: pd.DataFrame) -> Paragraph:
+    named = paths[paths["path"] != OTHER_PATHS]
+    first = named.iloc[0]
+    text = (
+        f"{fmt_int(paths['sessions'].sum())} sessions completed the funnel. The most common "
+        f"way there, the last steps before the conversion, is '{first['path']}' "
+        f"({fmt_int(first['sessions'])} sessions, {fmt_pct(first['share_of_conversions'])} "
+        "of conversions)."
+    )
+    other = _other_share(paths, "share_of_conversions")
+    if other > 0:
+        text += (
+            f" The {fmt_int(len(named))} paths shown in the mart cover "
+            f"{fmt_pct(1 - other)} of conversions; the rest are grouped as {OTHER_PATHS}."
+        )
+    return Paragraph(text, key="paths-to-conversion")
+
+
+def conversion_paths_block(data: ReportData) -> Evidence:
+    paths = numeric(
+        data.model("fct_paths_to_conversion"),
+        "path_rank",
+        "sessions",
+        "share_of_conversions",
+        "amount_usd",
+        "amount_per_session_usd",
+    ).sort_values("path_rank")
+    if paths.empty:
+        return Evidence(
+            notice_block("fct_paths_to_conversion is empty: no session completed the funnel.")
+        )
+    with_revenue = paths["amount_usd"].sum() > 0
+    headers = ("path before the conversion", "conversions", "share of conversions")
+    table = Table(
+        headers=headers + (("revenue", "per session") if with_revenue else ()),
+        rows=tuple(
+            (str(row.path), fmt_int(row.sessions), fmt_pct(row.share_of_conversions))
+            + (
+                (fmt_usd(row.amount_usd), fmt_usd(row.amount_per_session_usd, 2))
+                if with_revenue
+                else ()
+            )
+            for row in paths.head(TOP_QUESTION_PATHS).itertuples(index=False)
+        ),
+        caption=f"The {TOP_QUESTION_PATHS} most common paths of the last steps before a "
+        "conversion (consecutive repeats collapsed; '... >' marks earlier steps cut off, "
+        "'(none)' a conversion that was the session's first event); marts.fct_paths_to_conversion.",
+        key="paths-to-conversion",
+    )
+    return Evidence(Block(paragraphs=(_conversion_paths_paragraph(paths),), tables=(table,)))
+
+
+def _entry_paths_paragraph(paths: pd.DataFrame) -> Paragraph:
+    entries = (
+        paths.groupby("entry_step")["entry_sessions"]
+        .max()
+        .sort_values(ascending=False, kind="mergesort")
+    )
+    entry = str(entries.index[0])
+    of_entry = paths[(paths["entry_step"] == entry) & (paths["path"] != OTHER_PATHS)]
+    of_entry = of_entry.sort_values("path_rank")
+    first = of_entry.iloc[0]
+    text = (
+        f"{fmt_int(entries.iloc[0])} sessions start at {entry}. The commonest path from "
+        f"there is '{first['path']}' ({fmt_pct(first['share_of_entry_sessions'])} of them; "
+        f"{fmt_pct(first['conversion_rate'])} of those complete the funnel)."
+    )
+    frequent = of_entry[of_entry["sessions"] >= MIN_PATH_SESSIONS].sort_values(
+        ["conversion_rate", "sessions"], ascending=False, kind="mergesort"
+    )
+    if not frequent.empty:
+        best = frequent.iloc[0]
+        text += (
+            f" Of the paths taken by at least {MIN_PATH_SESSIONS} sessions, '{best['path']}' "
+            f"converts best ({fmt_pct(best['conversion_rate'])} of "
+            f"{fmt_int(best['sessions'])} sessions)."
+        )
+    return Paragraph(text, key="paths-from-entry")
+
+
+def entry_paths_block(data: ReportData) -> Evidence:
+    paths = numeric(
+        data.model("fct_paths_from_entry"),
+        "path_rank",
+        "sessions",
+        "entry_sessions",
+        "share_of_entry_sessions",
+        "converted_sessions",
+        "conversion_rate",
+    ).sort_values(["entry_sessions", "entry_step", "path_rank"], ascending=[False, True, True])
+    if paths.empty:
+        return Evidence(
+            notice_block("fct_paths_from_entry is empty: no session starts at an entry step.")
+        )
+    shown = paths.groupby("entry_step", sort=False).head(TOP_QUESTION_PATHS)
+    table = Table(
+        headers=("entry step", "first steps", "sessions", "share", "completed the funnel"),
+        rows=tuple(
+            (
+                str(row.entry_step),
+                str(row.path),
+                fmt_int(row.sessions),
+                fmt_pct(row.share_of_entry_sessions),
+                fmt_pct(row.conversion_rate),
+            )
+            for row in shown.itertuples(index=False)
+        ),
+        caption=f"Per entry step, the {TOP_QUESTION_PATHS} most common paths of the first steps "
+        "('> ...' marks later steps cut off), with the share of the sessions taking each that "
+        "completed the funnel; marts.fct_paths_from_entry.",
+        key="paths-from-entry",
+        text_columns=2,
+    )
+    return Evidence(Block(paragraphs=(_entry_paths_paragraph(paths),), tables=(table,)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,6 +405,8 @@ SECTION = SectionSpec(
     "The paths sessions take through the site, and which steps conversions depend on.",
     (
         BlockSpec("The most common paths", paths_block),
+        BlockSpec("The paths that lead to a conversion", conversion_paths_block),
+        BlockSpec("The paths from the entry step", entry_paths_block),
         BlockSpec("How sessions move between steps", transitions_block),
         BlockSpec("The step matrix", step_matrix_block),
         BlockSpec("Which steps conversions depend on (removal effects)", removal_block),

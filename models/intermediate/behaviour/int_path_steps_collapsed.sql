@@ -1,0 +1,128 @@
+{#-
+    A session's steps under the configurable label rule of the question-paths
+    (customer_behaviour__path_label, checked by path_settings; doc block
+    path_label): each accepted event is labelled by the rule, then
+    consecutive events with the same label (in event order: event_at, then
+    event_id, as int_events_sequenced numbers them) collapse into one step,
+    exactly as int_session_steps_collapsed collapses the path marts' labels.
+    fct_paths_to_conversion and fct_paths_from_entry read these steps; the
+    existing path marts keep their own label (doc block step_label).
+
+    A table rebuilt on every run, not incremental by session: the
+    product_category rule reads the product catalogue, and a catalogue change
+    touches no session.
+-#}
+{%- set label_rule = path_settings()['label'] -%}
+with
+
+sequenced_events as (
+    select * from {{ ref('int_events_sequenced') }}
+),
+
+products as (
+    select * from {{ ref('stg_shop__products') }}
+    where is_accepted
+),
+
+events_labelled as (
+    {#- The rule is a constant: each engine folds the branches it cannot take.
+        A product missing from the catalogue (or rejected there) is in
+        category unknown, as in the product funnel. #}
+    select
+        sequenced_events.session_id,
+        sequenced_events.event_sequence,
+        sequenced_events.event_at,
+        sequenced_events.event_type,
+        case
+            when '{{ label_rule }}' = 'page' and sequenced_events.page is not null
+                then {{ dbt.concat([
+                    'sequenced_events.event_type', "': '", 'sequenced_events.page',
+                ]) }}
+            when
+                '{{ label_rule }}' = 'product_category'
+                and sequenced_events.product_id is not null
+                then {{ dbt.concat([
+                    'sequenced_events.event_type',
+                    "': '",
+                    "coalesce(products.category, 'unknown')",
+                ]) }}
+            else sequenced_events.event_type
+        end as step_label
+    from sequenced_events
+    left join products
+        on sequenced_events.product_id = products.product_id
+),
+
+previous_labels_added as (
+    select
+        session_id,
+        event_sequence,
+        event_at,
+        event_type,
+        step_label,
+        lag(step_label) over (
+            partition by session_id
+            order by event_sequence
+        ) as previous_step_label
+    from events_labelled
+),
+
+label_changes_flagged as (
+    select
+        session_id,
+        event_sequence,
+        event_at,
+        event_type,
+        step_label,
+        case
+            when previous_step_label = step_label then 0
+            else 1
+        end as is_new_step
+    from previous_labels_added
+),
+
+steps_numbered as (
+    select
+        session_id,
+        event_sequence,
+        event_at,
+        event_type,
+        step_label,
+        sum(is_new_step) over (
+            partition by session_id
+            order by event_sequence
+            rows between unbounded preceding and current row
+        ) as step_position
+    from label_changes_flagged
+),
+
+steps_collapsed as (
+    {#- Every event of a step has the step's label, and each rule's label
+        names the event type, so one step is one event type. #}
+    select
+        session_id,
+        step_position,
+        min(step_label) as step_label,
+        min(event_type) as event_type,
+        min(event_sequence) as first_event_sequence,
+        min(event_at) as step_started_at,
+        count(*) as event_count
+    from steps_numbered
+    group by session_id, step_position
+),
+
+final as (
+    select
+        session_id,
+        cast(step_position as {{ dbt.type_int() }}) as step_position,
+        cast(step_label as {{ dbt.type_string() }}) as step_label,
+        event_type,
+        cast(first_event_sequence as {{ dbt.type_bigint() }}) as first_event_sequence,
+        step_started_at,
+        cast(event_count as {{ dbt.type_bigint() }}) as event_count,
+        cast(count(*) over (partition by session_id) as {{ dbt.type_int() }})
+            as session_step_count
+    from steps_collapsed
+)
+
+select * from final
