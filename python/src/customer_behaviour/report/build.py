@@ -68,10 +68,15 @@ def _evidence(block: BlockSpec, data: ReportData) -> Evidence:
 
 
 def _finish(block: BlockSpec, evidence: Evidence, findings: Findings) -> Block:
-    """The block's content: its evidence, then its conclusions, under its heading."""
+    """The block's content: its evidence, then its conclusions, under its heading (none when
+    there is no content)."""
     content = evidence.block
     if block.conclusion is not None:
         content = content.then(block.conclusion(findings))
+    if content == Block():
+        # A block with nothing to say (fct_named_funnels with the default funnel only) shows
+        # nothing, not a bare heading.
+        return content
     return replace(content, heading=block.heading)
 
 
