@@ -12,6 +12,11 @@ non-default settings for the second), the paths, the product and category funnel
 channel mapping are compared with the pandas references (reference.py, reference_behaviour.py,
 reference_channels.py), which take the steps as parameters.
 
+The GA4-style build also configures three named funnels (customer_behaviour__funnels) and
+carries the hand-made awkward sessions of support/named_funnel_cases.py: fct_named_funnels,
+its per-unit model and the report's side-by-side block are compared with the pandas walk of
+support/reference_named_funnels.py.
+
 Bad values of the funnel variables stop the build with one line saying what to write.
 """
 
