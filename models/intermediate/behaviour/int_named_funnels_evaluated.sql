@@ -12,6 +12,7 @@
     A plain table, rebuilt each run from int_sessions_measured (the sessions
     of fct_sessions) and int_events_sequenced.
 -#}
+{{ config(pre_hook="{{ without_nested_loops() }}") }}
 {%- set funnels = named_funnels() -%}
 {%- set window_days = var('customer_behaviour__conversion_window_days') -%}
 {#- Ten reach-time columns whatever the funnels: the most steps a funnel may have. #}

@@ -74,8 +74,8 @@ def _finish(block: BlockSpec, evidence: Evidence, findings: Findings) -> Block:
     if block.conclusion is not None:
         content = content.then(block.conclusion(findings))
     if content == Block():
-        # A block with nothing to say (fct_named_funnels with the default funnel only) shows
-        # nothing, not a bare heading.
+        # Nothing to say (fct_named_funnels with the default funnel only): no heading either,
+        # and build_sections leaves the block out.
         return content
     return replace(content, heading=block.heading)
 
@@ -97,8 +97,10 @@ def build_sections(
             section.title,
             section.lead,
             tuple(
-                _finish(block, evidence, findings)
+                finished
                 for block, evidence in zip(section.blocks, items, strict=True)
+                # A block with nothing to say is left out (not an empty box).
+                if (finished := _finish(block, evidence, findings)) != Block()
             ),
         )
         for section, items in zip(sections, gathered, strict=True)
