@@ -12,6 +12,11 @@ non-default settings for the second), the paths, the product and category funnel
 channel mapping are compared with the pandas references (reference.py, reference_behaviour.py,
 reference_channels.py), which take the steps as parameters.
 
+The GA4-style build also configures three named funnels (customer_behaviour__funnels) and
+carries the hand-made awkward sessions of support/named_funnel_cases.py: fct_named_funnels,
+its per-unit model and the report's side-by-side block are compared with the pandas walk of
+support/reference_named_funnels.py.
+
 Bad values of the funnel variables stop the build with one line saying what to write.
 """
 
@@ -29,10 +34,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from support import reference, reference_channels
+from support import named_funnel_cases, reference, reference_channels
 from support import reference_behaviour as rb
+from support import reference_named_funnels as rnf
 from support.build import TARGETS, Build, private_build, run_dbt
 from support.compare import assert_frames_match
+from support.report import report_data
 
 # Every test here runs dbt; the configured builds' PostgreSQL parameters are marked below.
 pytestmark = pytest.mark.warehouse
@@ -89,10 +96,14 @@ class Funnel:
     window_days: int = rb.CONVERSION_WINDOW_DAYS
     timeout_minutes: int = rb.SESSION_TIMEOUT_MINUTES
     bucket_seconds: list[float] = field(default_factory=lambda: list(rb.BUCKET_SECONDS))
+    # Named funnels besides the default (customer_behaviour__funnels), with the hand-made
+    # sessions of named_funnel_cases appended to the export.
+    named: tuple[rnf.NamedFunnel, ...] = ()
 
     @property
     def dbt_vars(self) -> dict[str, object]:
         return {
+            "customer_behaviour__funnels": [funnel.as_variable() for funnel in self.named] or None,
             "customer_behaviour__use_seeds": False,
             "customer_behaviour__funnel_steps": self.steps,
             "customer_behaviour__product_funnel_steps": self.product_steps,
@@ -138,6 +149,7 @@ FUNNELS = [
             "purchase",
         ],
         payment_step="add_payment_info",
+        named=tuple(named_funnel_cases.FUNNELS),
     ),
     # Two steps of renamed events; `event` cannot be a stem (event_count exists), so its
     # columns are step_2_event_count and has_step_2_event. The product steps are the first
@@ -208,6 +220,9 @@ def _post_process(generated: Path, folder: Path, funnel: Funnel) -> None:
     sessions["traffic_source"] = [
         _pick(funnel.name + session_id, TRAFFIC_SOURCES) for session_id in sessions["session_id"]
     ]
+    if funnel.named:
+        for name, rows in named_funnel_cases.ROWS.items():
+            tables[name] = pd.concat([tables[name], pd.DataFrame(rows)], ignore_index=True)
     for name, frame in tables.items():
         frame.to_csv(folder / f"{name}.csv", index=False)
 
@@ -378,6 +393,84 @@ def test_time_to_convert_and_customer_funnel_match_pandas(configured: Configured
     )
 
 
+def test_named_funnels_match_pandas(configured: ConfiguredBuild) -> None:
+    """Every configured funnel, per unit and in the mart, against the pandas reference; the
+    hand-made awkward cases give what they were worked out to give."""
+    funnel, build = configured.funnel, configured.build
+    funnels = [rnf.default_funnel(funnel.steps), *funnel.named]
+    units = rnf.evaluated(configured.staged, configured.sessions, funnels, funnel.window_days)
+    reached = {
+        (name, level, unit): steps
+        for name, level, unit, steps in units[
+            ["funnel_name", "funnel_level", "unit_id", "funnel_step_reached"]
+        ].itertuples(index=False)
+    }
+    if funnel.named:
+        worked_out = {case: reached[case] for case in named_funnel_cases.EXPECTED}
+        assert worked_out == named_funnel_cases.EXPECTED
+    times = [f"step_{k}_at" for k in range(1, max(len(f.steps) for f in funnels) + 1)]
+    for k, column in enumerate(times):
+        units[column] = pd.to_datetime(
+            [at[k] if len(at) > k else None for at in units["reach_times"]]
+        )
+    columns = ["funnel_name", "funnel_level", "unit_id", "funnel_step_reached", *times]
+    assert_frames_match(
+        build.frame(f"select {', '.join(columns)} from intermediate.int_named_funnels_evaluated"),
+        units[columns],
+        columns[:3],
+        label=_label(configured, "int_named_funnels_evaluated"),
+    )
+    expected = rnf.named_funnels(
+        configured.staged, configured.sessions, funnels, funnel.segments, funnel.window_days
+    )
+    assert set(expected["funnel_name"]) == {f.name for f in funnels}
+    assert_frames_match(
+        build.frame("select * from marts.fct_named_funnels"),
+        expected,
+        ["funnel_name", "funnel_level", "segment_type", "segment_value", "step_number"],
+        rtol=RTOL,
+        label=_label(configured, "fct_named_funnels"),
+    )
+
+
+def test_the_report_shows_every_configured_funnel_side_by_side(
+    configured: ConfiguredBuild,
+) -> None:
+    """The report's block: each funnel's steps and overall conversion per level, from pandas;
+    nothing at all when only the default funnel is configured."""
+    from customer_behaviour.report.content import Block
+    from customer_behaviour.report.sections.funnels import named_funnels_block
+    from customer_behaviour.report.stats import fmt_int, fmt_pct
+
+    with report_data(configured.build) as data:
+        block = named_funnels_block(data).block
+    funnel = configured.funnel
+    if not funnel.named:
+        assert block == Block()
+        return
+    funnels = [rnf.default_funnel(funnel.steps), *funnel.named]
+    expected = rnf.named_funnels(
+        configured.staged, configured.sessions, funnels, funnel.segments, funnel.window_days
+    )
+    overall = expected[expected["segment_type"] == "overall"].set_index(
+        ["funnel_name", "funnel_level", "step_number"]
+    )
+    rows = []
+    # The default funnel first, then the others by name.
+    for named in [funnels[0], *sorted(funnels[1:], key=lambda f: f.name)]:
+        cells = [named.name, " → ".join(step.name for step in named.steps)]
+        for level in ("session", "customer"):
+            first = overall.loc[(named.name, level, 1)]
+            last = overall.loc[(named.name, level, len(named.steps))]
+            cells += [
+                fmt_int(first["reaching_units"]),
+                fmt_int(last["reaching_units"]),
+                fmt_pct(last["conversion_from_start"]),
+            ]
+        rows.append(tuple(cells))
+    assert [table.rows for table in block.tables] == [tuple(rows)]
+
+
 def test_paths_show_pages_of_the_first_step(configured: ConfiguredBuild) -> None:
     paths = rb.collapsed_labels(rb.ordered_events(configured.staged, configured.funnel.steps))
     expected = rb.session_paths(paths, configured.sessions)
@@ -502,6 +595,49 @@ def test_channel_groups_follow_the_mapping_rule(configured: ConfiguredBuild) -> 
             "customer_behaviour__path_entry_steps must be null or a list of step labels or "
             "event types, for example [page_view]",
         ),
+        (
+            {"customer_behaviour__funnels": {"name": "cart"}},
+            "customer_behaviour__funnels must be null or a list of funnels",
+        ),
+        (
+            {"customer_behaviour__funnels": [{"name": "Cart Flow", "steps": ["a", "b"]}]},
+            "customer_behaviour__funnels: funnel 1: name ('Cart Flow') must be lower case",
+        ),
+        (
+            {"customer_behaviour__funnels": [{"name": "default", "steps": ["a", "b"]}]},
+            "customer_behaviour__funnels: funnel 'default': name is used twice",
+        ),
+        (
+            {
+                "customer_behaviour__funnels": [
+                    {"name": "cart", "order": "loose", "steps": ["a", "b"]}
+                ]
+            },
+            "customer_behaviour__funnels: funnel 'cart': order ('loose') must be sequential,"
+            " strict or any",
+        ),
+        (
+            {
+                "customer_behaviour__funnels": [
+                    {"name": "cart", "steps": ["a", {"event_type": "b", "page": "Home"}]}
+                ]
+            },
+            "customer_behaviour__funnels: funnel 'cart': step 2: page ('Home') must be written"
+            " as staged",
+        ),
+        (
+            {
+                "customer_behaviour__funnels": [
+                    {
+                        "name": "cart",
+                        "order": "any",
+                        "steps": ["a", {"event_type": "b", "max_seconds_from_previous": 60}],
+                    }
+                ]
+            },
+            "customer_behaviour__funnels: funnel 'cart': step 2: max_seconds_from_previous"
+            " needs a previous step",
+        ),
     ],
     ids=[
         "one_step",
@@ -519,6 +655,12 @@ def test_channel_groups_follow_the_mapping_rule(configured: ConfiguredBuild) -> 
         "path_label_unknown",
         "path_top_n_zero",
         "path_entry_steps_not_a_list",
+        "funnels_not_a_list",
+        "funnel_name",
+        "funnel_named_default",
+        "funnel_order",
+        "funnel_page_case",
+        "funnel_max_seconds_any_order",
     ],
 )
 def test_a_bad_funnel_setting_stops_with_one_clear_line(
@@ -533,6 +675,8 @@ def test_a_bad_funnel_setting_stops_with_one_clear_line(
         "--select",
         "int_product_activity_joined fct_funnel fct_funnel_time_to_convert_histogram "
         "fct_paths_from_entry",
+        "int_product_activity_joined fct_funnel fct_funnel_time_to_convert_histogram"
+        " int_named_funnels_evaluated",
         "--vars",
         json.dumps(variables),
         check=False,

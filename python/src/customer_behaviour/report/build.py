@@ -68,10 +68,15 @@ def _evidence(block: BlockSpec, data: ReportData) -> Evidence:
 
 
 def _finish(block: BlockSpec, evidence: Evidence, findings: Findings) -> Block:
-    """The block's content: its evidence, then its conclusions, under its heading."""
+    """The block's content: its evidence, then its conclusions, under its heading (none when
+    there is no content)."""
     content = evidence.block
     if block.conclusion is not None:
         content = content.then(block.conclusion(findings))
+    if content == Block():
+        # Nothing to say (fct_named_funnels with the default funnel only): no heading either,
+        # and build_sections leaves the block out.
+        return content
     return replace(content, heading=block.heading)
 
 
@@ -92,8 +97,10 @@ def build_sections(
             section.title,
             section.lead,
             tuple(
-                _finish(block, evidence, findings)
+                finished
                 for block, evidence in zip(section.blocks, items, strict=True)
+                # A block with nothing to say is left out (not an empty box).
+                if (finished := _finish(block, evidence, findings)) != Block()
             ),
         )
         for section, items in zip(sections, gathered, strict=True)

@@ -1,6 +1,7 @@
 """4. Behaviour funnels: where sessions drop off, by segment and over time (marts.fct_funnel,
-fct_funnel_customers, fct_funnel_time_to_convert and its histogram, fct_funnel_daily), which
-segment gaps hold up and what changed since the previous period
+fct_funnel_customers, fct_funnel_time_to_convert and its histogram, fct_funnel_daily), every
+configured funnel side by side (fct_named_funnels), which segment gaps hold up and what
+changed since the previous period
 (analytics.funnel_segment_comparison, analytics.funnel_period_change, which ``analyze``
 computes; these blocks only choose and word them).
 
@@ -635,6 +636,73 @@ def _period_tables(totals: pd.DataFrame) -> tuple[Table, ...]:
     )
 
 
+# --------------------------------------------------------------------------------------------
+# Every configured funnel side by side (fct_named_funnels)
+
+DEFAULT_FUNNEL = "default"
+"""The funnel of customer_behaviour__funnel_steps in fct_named_funnels."""
+
+
+def _named_funnel_rows(overall: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Per funnel: its steps, then per level the units at step 1, at the last step and the
+    conversion from step 1 to the last step (the mart's conversion_from_start)."""
+    rows = []
+    for name, frame in overall.groupby("funnel_name", sort=False):
+        cells = [str(name)]
+        steps = frame[frame["funnel_level"] == "session"].sort_values("step_number")
+        cells.append(" → ".join(steps["step_name"]))
+        for level in ("session", "customer"):
+            level_rows = frame[frame["funnel_level"] == level].sort_values("step_number")
+            first, last = level_rows.iloc[0], level_rows.iloc[-1]
+            cells += [
+                fmt_int(first["reaching_units"]),
+                fmt_int(last["reaching_units"]),
+                fmt_pct(last["conversion_from_start"]),
+            ]
+        rows.append(tuple(cells))
+    return rows
+
+
+def named_funnels_block(data: ReportData) -> Evidence:
+    """Nothing unless customer_behaviour__funnels configures funnels besides the default."""
+    table = numeric(
+        data.model("fct_named_funnels"), "step_number", "reaching_units", "conversion_from_start"
+    )
+    overall = table[table["segment_type"] == "overall"]
+    names = sorted(set(overall["funnel_name"]))
+    if names == [DEFAULT_FUNNEL] or not names:
+        return Evidence(Block())
+    ordered = [DEFAULT_FUNNEL, *[name for name in names if name != DEFAULT_FUNNEL]]
+    overall = overall.assign(
+        funnel_order=overall["funnel_name"].map({name: i for i, name in enumerate(ordered)})
+    ).sort_values(["funnel_order", "funnel_level", "step_number"])
+    paragraph = Paragraph(
+        f"{fmt_int(len(ordered))} funnels are configured (customer_behaviour__funnels besides "
+        "the default one). Each counts a session, or a customer across sessions, by its own "
+        "order, time limits and exclusions; the last column of each level is the share of "
+        "the units at step 1 that reached the last step.",
+        key="named-funnels",
+    )
+    headers = ("funnel", "steps")
+    for level in ("sessions", "customers"):
+        headers += (f"{level} at step 1", f"{level} at the last step", "conversion")
+    return Evidence(
+        Block(
+            paragraphs=(paragraph,),
+            tables=(
+                Table(
+                    headers=headers,
+                    rows=tuple(_named_funnel_rows(overall)),
+                    caption="Every configured funnel's overall conversion, at session and at "
+                    "customer level (marts.fct_named_funnels, segment overall).",
+                    key="named-funnels",
+                    text_columns=2,
+                ),
+            ),
+        )
+    )
+
+
 SECTION = SectionSpec(
     "funnels",
     "Behaviour funnels",
@@ -643,6 +711,7 @@ SECTION = SectionSpec(
         BlockSpec("The funnel", funnel_block),
         BlockSpec("Drop-off by device and by country", funnel_segments_block),
         BlockSpec("Conversion over time", funnel_trend_block),
+        BlockSpec("Every configured funnel side by side", named_funnels_block),
         BlockSpec("Segment gaps that hold up", segment_gaps_block),
         BlockSpec("This period against the previous one", period_change_block),
     ),

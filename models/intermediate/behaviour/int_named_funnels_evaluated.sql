@@ -1,0 +1,144 @@
+{#-
+    Every named funnel (macro named_funnels: `default`, then the variable
+    customer_behaviour__funnels) evaluated per unit, at two levels: one row
+    per funnel and session (funnel_level 'session'), and per funnel and
+    customer with a first session (funnel_level 'customer'), with the
+    furthest step reached (0 when not even step 1) and when each step was
+    reached (step_1_at .. step_10_at; doc block named_funnels). A customer's
+    events are those of all their sessions from the start of their first
+    session up to customer_behaviour__conversion_window_days days later, as
+    in fct_funnel_customers, in one sequence by (event_at, event_id).
+
+    A plain table, rebuilt each run from int_sessions_measured (the sessions
+    of fct_sessions) and int_events_sequenced.
+-#}
+{{ config(pre_hook="{{ without_nested_loops() }}") }}
+{%- set funnels = named_funnels() -%}
+{%- set window_days = var('customer_behaviour__conversion_window_days') -%}
+{#- Ten reach-time columns whatever the funnels: the most steps a funnel may have. #}
+{%- set max_steps = 10 -%}
+with
+
+sessions as (
+    select * from {{ ref('int_sessions_measured') }}
+),
+
+sequenced_events as (
+    select * from {{ ref('int_events_sequenced') }}
+),
+
+products as (
+    select * from {{ ref('stg_shop__products') }}
+    where is_accepted
+),
+
+events_described as (
+    select
+        sequenced_events.session_id,
+        sequenced_events.event_id,
+        sequenced_events.event_at,
+        sequenced_events.event_sequence,
+        sequenced_events.event_type,
+        sequenced_events.page,
+        products.category as product_category
+    from sequenced_events
+    left join products
+        on sequenced_events.product_id = products.product_id
+),
+
+session_events as (
+    select
+        session_id as unit_id,
+        event_at,
+        event_sequence,
+        event_type,
+        page,
+        product_category
+    from events_described
+),
+
+first_sessions as (
+    select
+        customer_id,
+        session_id,
+        session_start_at as first_session_start_at,
+        {{ dbt.dateadd('day', window_days, 'session_start_at') }} as conversion_window_ends_at
+    from sessions
+    where customer_id is not null
+        and session_number = 1
+),
+
+customer_events as (
+    select
+        sessions.customer_id as unit_id,
+        events_described.event_at,
+        row_number() over (
+            partition by sessions.customer_id
+            order by events_described.event_at, {{ collate_binary('events_described.event_id') }}
+        ) as event_sequence,
+        events_described.event_type,
+        events_described.page,
+        events_described.product_category
+    from events_described
+    inner join sessions
+        on events_described.session_id = sessions.session_id
+    inner join first_sessions
+        on sessions.customer_id = first_sessions.customer_id
+    where
+        events_described.event_at >= first_sessions.first_session_start_at
+        and events_described.event_at <= first_sessions.conversion_window_ends_at
+),
+
+units as (
+    select
+        'session' as funnel_level,
+        session_id as unit_id,
+        session_id as segment_session_id
+    from sessions
+    union all
+    select
+        'customer' as funnel_level,
+        customer_id as unit_id,
+        session_id as segment_session_id
+    from first_sessions
+),
+
+{%- for funnel in funnels %}
+    {%- set outer = loop %}
+    {%- for level in ['session', 'customer'] %}
+
+        {{ named_funnel_ctes(level ~ '_events', funnel, level ~ '_funnel_' ~ outer.index) }},
+    {%- endfor %}
+{%- endfor %}
+
+funnels_unioned as (
+    {%- for funnel in funnels %}
+        {%- set outer = loop %}
+        {%- for level in ['session', 'customer'] %}
+            {%- set evaluated = level ~ '_funnel_' ~ outer.index ~ '_evaluated' %}
+            select
+                cast('{{ funnel.name }}' as {{ dbt.type_string() }}) as funnel_name,
+                cast(units.funnel_level as {{ dbt.type_string() }}) as funnel_level,
+                units.unit_id,
+                units.segment_session_id,
+                {%- for number in range(1, max_steps + 1) %}
+                    {%- if number <= funnel.steps | length %}
+                        {{ evaluated }}.step_{{ number }}_at,
+                    {%- else %}
+                        cast(null as {{ dbt.type_timestamp() }}) as step_{{ number }}_at,
+                    {%- endif %}
+                {%- endfor %}
+                cast(coalesce({{ evaluated }}.funnel_step_reached, 0) as {{ dbt.type_int() }})
+                    as funnel_step_reached
+            from units
+            left join {{ evaluated }}
+                on units.unit_id = {{ evaluated }}.unit_id
+            where units.funnel_level = '{{ level }}'
+            {%- if not (outer.last and loop.last) %}
+                union all
+            {%- endif %}
+        {%- endfor %}
+    {%- endfor %}
+)
+
+select * from funnels_unioned
