@@ -4,15 +4,20 @@ dbt seeds insert row by row and suit the committed sample only. This loader
 puts the six files of the input contract into ``raw`` as text columns, so that
 staging's validation and quarantine apply exactly as they do to seeds:
 
-* every file is checked before anything is written: present, UTF-8 (a BOM is
-  accepted), a header with exactly the contract's columns (in any order), and
-  then every record: as many fields as the header, quotes only around whole
-  values and closed, no blank line, no NUL byte, one kind of line ending.
-  PostgreSQL's COPY and DuckDB's CSV reader disagree on several of these
-  (DuckDB skips blank lines and keeps NUL bytes, COPY rejects both; COPY drops
-  a quote inside an unquoted value, DuckDB keeps it; their messages name
-  different lines), so the loader decides, the same way on both targets, and
-  names the line and column;
+* every file must be present, UTF-8 (a BOM is accepted), with a header of
+  exactly the contract's columns (in any order), and every record must have as
+  many fields as the header, quotes only around whole values and closed, no
+  blank line, no NUL byte, one kind of line ending. PostgreSQL's COPY and
+  DuckDB's CSV reader disagree on several of these (DuckDB skips blank lines
+  and keeps NUL bytes, COPY rejects both; COPY drops a quote inside an unquoted
+  value, DuckDB keeps it; their messages name different lines), so the loader
+  decides, the same way on both targets, and names the line and column. It
+  does so in two steps: before anything is written, a whole-file byte scan
+  (csv_scan) clears the rules about bytes, quotes and lines and counts the
+  records; the database's strict CSV reader then holds each record to the
+  header's number of fields. A file the scan does not clear, or that the
+  database refuses, is read record by record (check_csv) for the message
+  naming its line and column;
 * all six tables are replaced (or appended to) in ONE transaction: a file that
   fails half-way (a row with too many fields, say) rolls everything back and
   ``raw`` stays as it was;
@@ -54,6 +59,7 @@ from customer_behaviour.contract import (
     RAW_SCHEMA,
     TABLE_COLUMNS,
 )
+from customer_behaviour.csv_scan import scan_csv
 from customer_behaviour.errors import UserError
 from customer_behaviour.profile import WarehouseTarget
 
@@ -93,13 +99,16 @@ def batch_columns() -> tuple[tuple[str, str], ...]:
 
 @dataclass(frozen=True)
 class InputFile:
-    """A checked input file: its table, path, header in file order, size and data records."""
+    """A checked input file: its table, path, header in file order, size and data records;
+    `read_in_full` when check_csv has read every record (else the byte scan cleared it and
+    the database's strict reader checks the fields per record)."""
 
     table: str
     path: Path
     header: tuple[str, ...]
     size: int
     records: int
+    read_in_full: bool = True
 
     @property
     def has_bom(self) -> bool:
@@ -108,7 +117,9 @@ class InputFile:
 
 
 def check_folder(folder: Path) -> list[InputFile]:
-    """Every contract file present, UTF-8, with the contract's columns; else a UserError."""
+    """Every contract file present, UTF-8, with the contract's columns and clean bytes, quotes
+    and lines (records read one by one where the byte scan does not clear the file); else a
+    UserError. The number of fields per record is left to the database's strict reader."""
     if not folder.is_dir():
         raise UserError(f"{folder}: no such folder; pass the folder that holds the six CSV files")
     missing = [f"{table}.csv" for table in TABLE_COLUMNS if not (folder / f"{table}.csv").is_file()]
@@ -121,14 +132,25 @@ def check_folder(folder: Path) -> list[InputFile]:
 
 
 def _check_file(table: str, path: Path) -> InputFile:
-    header, records = check_csv(path, TABLE_COLUMNS[table])
-    return InputFile(table, path, header, path.stat().st_size, records)
+    expected = TABLE_COLUMNS[table]
+    scan = scan_csv(path)
+    if scan is None:
+        header, records = check_csv(path, expected)
+        return InputFile(table, path, header, path.stat().st_size, records)
+    header = _check_header(path, expected)
+    return InputFile(table, path, header, path.stat().st_size, scan.records, read_in_full=False)
 
 
 def check_csv(path: Path, expected: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
     """A UTF-8 CSV with exactly the expected columns (any order) and well-formed records:
     its header and number of records, else a UserError naming the file, line and column."""
     _check_utf8(path)
+    header = _check_header(path, expected)
+    return header, _check_records(path, header)
+
+
+def _check_header(path: Path, expected: tuple[str, ...]) -> tuple[str, ...]:
+    """The header of a UTF-8 file if it names exactly the expected columns, else a UserError."""
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         first_line = handle.readline()
     if not first_line.strip():
@@ -163,7 +185,7 @@ def check_csv(path: Path, expected: tuple[str, ...]) -> tuple[tuple[str, ...], i
         raise UserError(
             f"{path}: line 1: column {name!r} {what}; the header must be {','.join(expected)}"
         )
-    return header, _check_records(path, header)
+    return header
 
 
 class _LineEndings:
@@ -361,29 +383,54 @@ def load_folder(
         disable=not progress,
     )
     batch = Batch.new(mode)
-    with bar:
-        if target.adapter_type == "postgres":
-            counts = _load_postgres(target, files, batch, bar.update)
-        elif target.adapter_type == "duckdb":
-            counts = _load_duckdb(target, files, batch, bar.update)
-        else:
-            raise UserError(
-                f"target '{target.target_name}' is of type {target.adapter_type}; the loader "
-                "supports duckdb and postgres"
-            )
+    try:
+        with bar:
+            if target.adapter_type == "postgres":
+                counts = _load_postgres(target, files, batch, bar.update)
+            elif target.adapter_type == "duckdb":
+                counts = _load_duckdb(target, files, batch, bar.update)
+            else:
+                raise UserError(
+                    f"target '{target.target_name}' is of type {target.adapter_type}; the "
+                    "loader supports duckdb and postgres"
+                )
+    except _Refused as refused:
+        # Rolled back by now: read the file record by record for the line and column.
+        raise refused.precise_error() from refused
     for table, n_rows in counts.items():
         log(f"{table:>12}: {n_rows:>12,} rows {'appended' if mode == 'append' else 'loaded'}")
     log(f"{'batch':>12}: {batch.load_id}")
     return counts
 
 
+class _Refused(Exception):
+    """The database refused a file (or read another number of rows than it holds): the load
+    rolls back, then precise_error reads the file for the message."""
+
+    def __init__(self, item: InputFile, message: str) -> None:
+        super().__init__(message)
+        self.item = item
+        self.message = message
+
+    def precise_error(self) -> UserError:
+        """check_csv's message if it finds the problem (the line and column), else the
+        database's."""
+        if not self.item.read_in_full:
+            try:
+                check_csv(self.item.path, TABLE_COLUMNS[self.item.table])
+            except UserError as error:
+                return UserError(f"{error}; nothing was changed in raw")
+        return UserError(self.message)
+
+
 def _require_every_record(item: InputFile, loaded: int) -> None:
-    """A UserError (the load rolls back) unless the table received every record checked."""
+    """Refused (the load rolls back) unless the table received every record counted."""
     if loaded != item.records:
-        raise UserError(
+        raise _Refused(
+            item,
             f"{item.path}: the database read {loaded:,} rows but the file holds "
             f"{item.records:,} records; nothing was changed in raw; please report this with "
-            "the file's first lines"
+            "the file's first lines",
         )
 
 
@@ -486,7 +533,7 @@ def _load_postgres(
                 try:
                     cursor.copy_expert(copy.as_string(connection), reader, size=_CHUNK)
                 except psycopg2.Error as error:
-                    raise UserError(_postgres_copy_message(item, error)) from error
+                    raise _Refused(item, _postgres_copy_message(item, error)) from error
                 finally:
                     reader.close()
                 counts[item.table] = cursor.rowcount
@@ -619,7 +666,7 @@ def _load_duckdb(
                 counts[item.table] = _duckdb_count(connection, raw_table) - before
                 _require_every_record(item, counts[item.table])
             except duckdb.Error as error:
-                raise UserError(_duckdb_error_message(item, error)) from error
+                raise _Refused(item, _duckdb_error_message(item, error)) from error
             report(item.size)
         batches = f"{quote(RAW_SCHEMA)}.{quote(LOAD_BATCHES_TABLE)}"
         for statement, parameters in _batch_statements(batch, counts, "?"):

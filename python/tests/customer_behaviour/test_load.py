@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from customer_behaviour.contract import TABLE_COLUMNS
+from customer_behaviour.csv_scan import scan_csv
 from customer_behaviour.errors import UserError
-from customer_behaviour.load import check_folder, load_folder
+from customer_behaviour.load import check_csv, check_folder, load_folder
 from customer_behaviour.profile import WarehouseTarget
 from support.build import (
     EXAMPLE_STATISTICS,
@@ -154,6 +155,39 @@ def test_bad_row_rolls_back_the_whole_load(
     message = str(error.value)
     assert "customers.csv" in message and "line" in message
     assert "nothing was changed" in message
+    assert _raw_counts(empty_target) == first
+
+
+@pytest.mark.warehouse
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (b"c999999,2024-01-01,DE\n", "3 field(s) where the header has 4 (column 'email'"),
+        # COPY ends its input at a line '\.' and reads no error: the row count stops it.
+        (
+            b"\\.\nc999999,2024-01-01,DE,x@example.com\n",
+            "1 field(s) where the header has 4 (column 'signup_at'",
+        ),
+    ],
+    ids=["a field missing", "COPY's end-of-data marker"],
+)
+def test_a_file_the_scan_clears_but_the_database_refuses_gets_the_checks_message(
+    empty_target: WarehouseTarget, sample_copy: Path, row: bytes, expected: str
+) -> None:
+    """The byte scan leaves the fields per record to the database: when it refuses the file
+    (or reads fewer rows than the scan counted), the load rolls back and the message is the
+    record-by-record check's, naming the line and the column."""
+    first = load_folder(empty_target, sample_copy, progress=False, log=lambda _: None)
+    path = sample_copy / "customers.csv"
+    with path.open("ab") as handle:
+        handle.write(row)
+    assert scan_csv(path) is not None, "the scan should clear this file"
+    with pytest.raises(UserError) as checked:
+        check_csv(path, TABLE_COLUMNS["customers"])
+    assert expected in str(checked.value)
+    with pytest.raises(UserError) as error:
+        load_folder(empty_target, sample_copy, progress=False, log=lambda _: None)
+    assert str(error.value) == f"{checked.value}; nothing was changed in raw"
     assert _raw_counts(empty_target) == first
 
 
