@@ -9,12 +9,21 @@
     session up to customer_behaviour__conversion_window_days days later, as
     in fct_funnel_customers, in one sequence by (event_at, event_id).
 
+    is_open: the unit's window has not closed at the end of the data
+    (int_funnel_data_end_resolved), by the rules of fct_funnel and
+    fct_funnel_customers (doc block funnel_in_progress): a session whose
+    last event (its start when it has none) is less than
+    customer_behaviour__session_timeout_minutes before it, a customer whose
+    conversion window ends after it. The same for every funnel of the unit;
+    whether it is in progress also depends on the funnel (fct_named_funnels).
+
     A plain table, rebuilt each run from int_sessions_measured (the sessions
     of fct_sessions) and int_events_sequenced.
 -#}
 {{ config(pre_hook="{{ without_nested_loops() }}") }}
 {%- set funnels = named_funnels() -%}
 {%- set window_days = var('customer_behaviour__conversion_window_days') -%}
+{%- set timeout_minutes = session_timeout_minutes() -%}
 {#- Ten reach-time columns whatever the funnels: the most steps a funnel may have. #}
 {%- set max_steps = 10 -%}
 with
@@ -25,6 +34,10 @@ sessions as (
 
 sequenced_events as (
     select * from {{ ref('int_events_sequenced') }}
+),
+
+data_end as (
+    select * from {{ ref('int_funnel_data_end_resolved') }}
 ),
 
 products as (
@@ -92,15 +105,26 @@ customer_events as (
 units as (
     select
         'session' as funnel_level,
-        session_id as unit_id,
-        session_id as segment_session_id
+        sessions.session_id as unit_id,
+        sessions.session_id as segment_session_id,
+        coalesce(
+            {{ dbt.dateadd(
+                'minute', timeout_minutes,
+                'coalesce(sessions.last_event_at, sessions.session_start_at)'
+            ) }} > data_end.data_ends_at,
+            false
+        ) as is_open
     from sessions
+    cross join data_end
     union all
     select
         'customer' as funnel_level,
-        customer_id as unit_id,
-        session_id as segment_session_id
+        first_sessions.customer_id as unit_id,
+        first_sessions.session_id as segment_session_id,
+        coalesce(first_sessions.conversion_window_ends_at > data_end.data_ends_at, false)
+            as is_open
     from first_sessions
+    cross join data_end
 ),
 
 {%- for funnel in funnels %}
@@ -129,7 +153,8 @@ funnels_unioned as (
                     {%- endif %}
                 {%- endfor %}
                 cast(coalesce({{ evaluated }}.funnel_step_reached, 0) as {{ dbt.type_int() }})
-                    as funnel_step_reached
+                    as funnel_step_reached,
+                units.is_open
             from units
             left join {{ evaluated }}
                 on units.unit_id = {{ evaluated }}.unit_id

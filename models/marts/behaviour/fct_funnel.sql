@@ -10,14 +10,7 @@
     completed the funnel it is in progress at its next step, not a drop-off.
     The closed_ columns count the other sessions only.
 -#}
-{%- set timeout_minutes = var('customer_behaviour__session_timeout_minutes') -%}
-{#- Whole minutes: a fraction would be cut on Spark (timestampadd takes a bigint). #}
-{%- if timeout_minutes is boolean or timeout_minutes is not integer or timeout_minutes < 0 -%}
-    {{ exceptions.raise_compiler_error(
-        "customer_behaviour__session_timeout_minutes must be a whole number of minutes,"
-        ~ " 0 or more (for example 30); it is " ~ timeout_minutes
-    ) }}
-{%- endif -%}
+{%- set timeout_minutes = session_timeout_minutes() -%}
 with
 
 sessions as (
@@ -100,39 +93,11 @@ closed_steps_counted as (
     ) }}
 ),
 
-in_progress_by_step as (
-    {#- An open session that reached step k - 1 is still on its way to step k. #}
-    select
-        segment_type,
-        segment_value,
-        funnel_step_reached + 1 as step_number,
-        n_sessions as in_progress_sessions
-    from sessions_by_step_reached
-    where is_open
-        and funnel_step_reached < {{ funnel_steps() | length }}
-),
-
 steps_joined as (
-    select
-        steps_counted.segment_type,
-        steps_counted.segment_value,
-        steps_counted.step_number,
-        steps_counted.step_name,
-        steps_counted.segment_sessions,
-        steps_counted.sessions,
-        closed_steps_counted.segment_closed_sessions,
-        closed_steps_counted.closed_sessions,
-        cast(coalesce(in_progress_by_step.in_progress_sessions, 0) as {{ dbt.type_bigint() }})
-            as in_progress_sessions
-    from steps_counted
-    inner join closed_steps_counted
-        on steps_counted.segment_type = closed_steps_counted.segment_type
-            and steps_counted.segment_value = closed_steps_counted.segment_value
-            and steps_counted.step_number = closed_steps_counted.step_number
-    left join in_progress_by_step
-        on steps_counted.segment_type = in_progress_by_step.segment_type
-            and steps_counted.segment_value = in_progress_by_step.segment_value
-            and steps_counted.step_number = in_progress_by_step.step_number
+    {{ funnel_in_progress_joined(
+        'steps_counted', 'closed_steps_counted', 'sessions_by_step_reached',
+        ['segment_type', 'segment_value'], 'sessions', funnel_steps() | length
+    ) }}
 ),
 
 final as (

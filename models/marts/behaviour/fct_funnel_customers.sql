@@ -138,39 +138,11 @@ closed_steps_counted as (
     ) }}
 ),
 
-in_progress_by_step as (
-    {#- A customer with an open window who reached step k - 1 is still on the way to step k. #}
-    select
-        segment_type,
-        segment_value,
-        funnel_step_reached + 1 as step_number,
-        n_customers as in_progress_customers
-    from customers_by_step_reached
-    where is_open
-        and funnel_step_reached < {{ steps | length }}
-),
-
 steps_joined as (
-    select
-        steps_counted.segment_type,
-        steps_counted.segment_value,
-        steps_counted.step_number,
-        steps_counted.step_name,
-        steps_counted.segment_customers,
-        steps_counted.customers,
-        closed_steps_counted.segment_closed_customers,
-        closed_steps_counted.closed_customers,
-        cast(coalesce(in_progress_by_step.in_progress_customers, 0) as {{ dbt.type_bigint() }})
-            as in_progress_customers
-    from steps_counted
-    inner join closed_steps_counted
-        on steps_counted.segment_type = closed_steps_counted.segment_type
-            and steps_counted.segment_value = closed_steps_counted.segment_value
-            and steps_counted.step_number = closed_steps_counted.step_number
-    left join in_progress_by_step
-        on steps_counted.segment_type = in_progress_by_step.segment_type
-            and steps_counted.segment_value = in_progress_by_step.segment_value
-            and steps_counted.step_number = in_progress_by_step.step_number
+    {{ funnel_in_progress_joined(
+        'steps_counted', 'closed_steps_counted', 'customers_by_step_reached',
+        ['segment_type', 'segment_value'], 'customers', steps | length
+    ) }}
 ),
 
 final as (

@@ -394,26 +394,38 @@ def test_time_to_convert_and_customer_funnel_match_pandas(configured: Configured
 
 
 def test_named_funnels_match_pandas(configured: ConfiguredBuild) -> None:
-    """Every configured funnel, per unit and in the mart, against the pandas reference; the
-    hand-made awkward cases give what they were worked out to give."""
+    """Every configured funnel, per unit and in the mart, against the pandas reference, with
+    the units still open at the end of the data in progress; the hand-made awkward cases give
+    what they were worked out to give."""
     funnel, build = configured.funnel, configured.build
     funnels = [rnf.default_funnel(funnel.steps), *funnel.named]
-    units = rnf.evaluated(configured.staged, configured.sessions, funnels, funnel.window_days)
+    end = rb.data_end(configured.staged, funnel.as_of)
+    settings = (funnel.window_days, end, funnel.timeout_minutes)
+    units = rnf.evaluated(configured.staged, configured.sessions, funnels, *settings)
     reached = {
         (name, level, unit): steps
         for name, level, unit, steps in units[
             ["funnel_name", "funnel_level", "unit_id", "funnel_step_reached"]
         ].itertuples(index=False)
     }
+    is_open = {
+        (level, unit): flag
+        for level, unit, flag in units[["funnel_level", "unit_id", "is_open"]].itertuples(
+            index=False
+        )
+    }
     if funnel.named:
         worked_out = {case: reached[case] for case in named_funnel_cases.EXPECTED}
         assert worked_out == named_funnel_cases.EXPECTED
+        assert end == pd.Timestamp(named_funnel_cases.DATA_ENDS_AT).tz_localize(None)
+        open_cases = {case: is_open[case] for case in named_funnel_cases.EXPECTED_OPEN}
+        assert open_cases == named_funnel_cases.EXPECTED_OPEN
     times = [f"step_{k}_at" for k in range(1, max(len(f.steps) for f in funnels) + 1)]
     for k, column in enumerate(times):
         units[column] = pd.to_datetime(
             [at[k] if len(at) > k else None for at in units["reach_times"]]
         )
-    columns = ["funnel_name", "funnel_level", "unit_id", "funnel_step_reached", *times]
+    columns = ["funnel_name", "funnel_level", "unit_id", "funnel_step_reached", "is_open", *times]
     assert_frames_match(
         build.frame(f"select {', '.join(columns)} from intermediate.int_named_funnels_evaluated"),
         units[columns],
@@ -421,9 +433,24 @@ def test_named_funnels_match_pandas(configured: ConfiguredBuild) -> None:
         label=_label(configured, "int_named_funnels_evaluated"),
     )
     expected = rnf.named_funnels(
-        configured.staged, configured.sessions, funnels, funnel.segments, funnel.window_days
+        configured.staged, configured.sessions, funnels, funnel.segments, *settings
     )
     assert set(expected["funnel_name"]) == {f.name for f in funnels}
+    # Guards the open/closed comparison: units are in progress in every configured funnel,
+    # at both levels, and open units are left out of the closed_ columns.
+    overall = expected[(expected["segment_type"] == "overall") & (expected["step_number"] == 1)]
+    by_funnel = overall.set_index(["funnel_name", "funnel_level"])
+    for named in funnel.named:
+        for level in ("session", "customer"):
+            assert (
+                expected.loc[
+                    (expected["funnel_name"] == named.name) & (expected["funnel_level"] == level),
+                    "in_progress_units",
+                ].sum()
+                > 0
+            ), (named.name, level)
+            row = by_funnel.loc[(named.name, level)]
+            assert row["segment_closed_units"] < row["segment_units"], (named.name, level)
     assert_frames_match(
         build.frame("select * from marts.fct_named_funnels"),
         expected,
@@ -436,8 +463,9 @@ def test_named_funnels_match_pandas(configured: ConfiguredBuild) -> None:
 def test_the_report_shows_every_configured_funnel_side_by_side(
     configured: ConfiguredBuild,
 ) -> None:
-    """The report's block: each funnel's steps and overall conversion per level, from pandas;
-    nothing at all when only the default funnel is configured."""
+    """The report's block: each funnel's steps, overall conversion, units in progress and
+    conversion over closed windows per level, from pandas; nothing at all when only the
+    default funnel is configured."""
     from customer_behaviour.report.content import Block
     from customer_behaviour.report.sections.funnels import named_funnels_block
     from customer_behaviour.report.stats import fmt_int, fmt_pct
@@ -450,7 +478,13 @@ def test_the_report_shows_every_configured_funnel_side_by_side(
         return
     funnels = [rnf.default_funnel(funnel.steps), *funnel.named]
     expected = rnf.named_funnels(
-        configured.staged, configured.sessions, funnels, funnel.segments, funnel.window_days
+        configured.staged,
+        configured.sessions,
+        funnels,
+        funnel.segments,
+        funnel.window_days,
+        rb.data_end(configured.staged, funnel.as_of),
+        funnel.timeout_minutes,
     )
     overall = expected[expected["segment_type"] == "overall"].set_index(
         ["funnel_name", "funnel_level", "step_number"]
@@ -466,6 +500,13 @@ def test_the_report_shows_every_configured_funnel_side_by_side(
                 fmt_int(first["reaching_units"]),
                 fmt_int(last["reaching_units"]),
                 fmt_pct(last["conversion_from_start"]),
+                fmt_int(
+                    sum(
+                        overall.loc[(named.name, level, k), "in_progress_units"]
+                        for k in range(1, len(named.steps) + 1)
+                    )
+                ),
+                fmt_pct(last["closed_conversion_from_start"]),
             ]
         rows.append(tuple(cells))
     assert [table.rows for table in block.tables] == [tuple(rows)]

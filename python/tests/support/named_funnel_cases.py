@@ -6,6 +6,10 @@ whose event types are the GA4 ones (view_item, add_to_cart, begin_checkout, purc
 `EXPECTED` is what each case must give, worked out by hand from the rules of the
 `named_funnels` doc block: it guards the comparison with the pandas reference (a case the
 data did not exercise would pass unnoticed otherwise).
+
+The last sessions come the day after the generated 90 days, so their events end the data
+(`DATA_ENDS_AT`, the latest event): they test the open windows. `EXPECTED_OPEN` says which
+units are still open there.
 """
 
 from __future__ import annotations
@@ -70,7 +74,16 @@ SESSIONS = {
     "hx_s21": ("hx_c20", "2024-01-11T09:00:00Z"),
     "hx_s22": ("hx_c22", "2024-01-10T11:00:00Z"),
     "hx_s23": ("hx_c22", "2024-01-10T11:01:00Z"),
+    # The day after the generated period: the end of the data.
+    "hx_s30": ("hx_c30", "2024-04-01T10:00:00Z"),
+    "hx_s31": ("hx_c31", "2024-04-01T10:01:00Z"),
+    "hx_s32": ("hx_c32", "2024-04-01T09:35:00Z"),
+    "hx_s33": ("hx_c33", "2024-04-01T09:35:01Z"),
+    "hx_s34": ("hx_c34", "2024-04-01T09:50:00Z"),
 }
+
+DATA_ENDS_AT = "2024-04-01T10:05:00Z"
+"""The latest event of all (hx_e31d): the end of the data of the build with these rows."""
 
 # (event_id, session, time on the session's day, event_type, page, product_id), in file order.
 _EVENTS = [
@@ -141,6 +154,20 @@ _EVENTS = [
     ("hx_e22a", "hx_s22", "11:00:10", "view_item", "product", ""),
     ("hx_e22b", "hx_s22", "11:00:20", "add_to_cart", "", ""),
     ("hx_e23a", "hx_s23", "11:01:30", "begin_checkout", "", ""),
+    # Still running at the end of the data (last event 4.5 min before it), at the cart: in
+    # progress at the checkout (cart_checkout) and at the checkout step (strict_cart).
+    ("hx_e30a", "hx_s30", "10:00:00", "view_item", "product", ""),
+    ("hx_e30b", "hx_s30", "10:00:30", "add_to_cart", "", ""),
+    # Still running at the end (its purchase is the data's last event) but completed: not
+    # in progress in cart_checkout or strict_cart, however open.
+    ("hx_e31a", "hx_s31", "10:01:00", "view_item", "product", ""),
+    ("hx_e31b", "hx_s31", "10:01:20", "add_to_cart", "", ""),
+    ("hx_e31c", "hx_s31", "10:02:00", "begin_checkout", "", ""),
+    ("hx_e31d", "hx_s31", "10:05:00", "purchase", "", ""),
+    # Last event exactly the 30 min timeout before the end: closed; one second later: open.
+    ("hx_e32a", "hx_s32", "09:35:00", "view_item", "product", ""),
+    ("hx_e33a", "hx_s33", "09:35:01", "view_item", "product", ""),
+    # hx_s34 has no event: open by its start, 15 min before the end.
 ]
 
 
@@ -218,4 +245,26 @@ EXPECTED = {
     ("strict_cart", "session", "hx_s22"): 2,
     ("strict_cart", "session", "hx_s23"): 0,
     ("strict_cart", "customer", "hx_c22"): 3,
+    ("cart_checkout", "session", "hx_s30"): 2,
+    ("strict_cart", "session", "hx_s30"): 2,
+    ("cart_checkout", "session", "hx_s31"): 4,
+    ("strict_cart", "session", "hx_s31"): 3,
+    ("cart_checkout", "session", "hx_s32"): 1,
+    ("cart_checkout", "session", "hx_s34"): 0,
+    ("cart_checkout", "customer", "hx_c30"): 2,
+    ("cart_checkout", "customer", "hx_c31"): 4,
+}
+
+# (level, unit) -> whether its window is still open at DATA_ENDS_AT (the same for every
+# funnel). Customers' windows are customer_behaviour__conversion_window_days (7) long.
+EXPECTED_OPEN = {
+    ("session", "hx_s01"): False,
+    ("session", "hx_s30"): True,
+    ("session", "hx_s31"): True,
+    ("session", "hx_s32"): False,
+    ("session", "hx_s33"): True,
+    ("session", "hx_s34"): True,
+    ("customer", "hx_c20"): False,
+    ("customer", "hx_c30"): True,
+    ("customer", "hx_c31"): True,
 }

@@ -4,7 +4,10 @@ Written from the rules of the `named_funnels` doc block, not from the SQL: each 
 are walked in order in plain Python, one loop per order mode (sequential, strict, any), with
 the per-step maximum time, the conversion window from step 1 and the exclusions. Session level
 and customer level (a customer's events across their sessions within the customer window of
-fct_funnel_customers), broken down as the funnel marts are.
+fct_funnel_customers), broken down as the funnel marts are. A unit whose window is still open
+at the end of the data (a session within the timeout of it, a customer whose conversion window
+ends after it) and that has not completed a funnel is in progress at its next step; the closed_
+columns count the other units.
 """
 
 from __future__ import annotations
@@ -176,17 +179,37 @@ def _event(row: tuple) -> Event:
     return Event(at, event_id, kind, page, category)
 
 
+def _session_open(start: datetime, last: datetime | None, end: datetime, timeout: int) -> bool:
+    """The session's last event (its start without events) is less than the timeout before
+    the end of the data."""
+    latest = start if last is None or pd.isna(last) else last
+    return latest + timedelta(minutes=timeout) > end
+
+
 def units(
-    staged: dict[str, pd.DataFrame], sessions: pd.DataFrame, window_days: int
+    staged: dict[str, pd.DataFrame],
+    sessions: pd.DataFrame,
+    window_days: int,
+    end: datetime | None = None,
+    timeout_minutes: int = rb.SESSION_TIMEOUT_MINUTES,
 ) -> dict[str, tuple[pd.DataFrame, dict[str, list[Event]]]]:
-    """Per level: the units (unit_id and the breakdown columns of the session they take them
-    from) and each unit's ordered events."""
+    """Per level: the units (unit_id, is_open and the breakdown columns of the session they
+    take them from) and each unit's ordered events. `end` is the end of the data (None: no
+    window is open)."""
     events = _events(staged)
     columns = ["session_id", "event_at", "event_id", "event_type", "page", "product_category"]
     by_session: dict[str, list[Event]] = {}
     for row in events[columns].itertuples(index=False):
         by_session.setdefault(row[0], []).append(_event(row))
-    session_units = sessions.assign(unit_id=sessions["session_id"])
+    session_units = sessions.assign(
+        unit_id=sessions["session_id"],
+        is_open=[
+            end is not None and _session_open(start, last, end, timeout_minutes)
+            for start, last in zip(
+                sessions["session_start_at"], sessions["last_event_at"], strict=True
+            )
+        ],
+    )
 
     known = sessions[sessions["customer_id"].notna()]
     first = known.sort_values(
@@ -201,7 +224,13 @@ def units(
             start[customer] <= row[1] <= start[customer] + timedelta(days=window_days)
         ):
             by_customer.setdefault(customer, []).append(_event(row))
-    customer_units = first.assign(unit_id=first["customer_id"])
+    customer_units = first.assign(
+        unit_id=first["customer_id"],
+        is_open=[
+            end is not None and at + timedelta(days=window_days) > end
+            for at in first["session_start_at"]
+        ],
+    )
     return {
         "session": (session_units, by_session),
         "customer": (customer_units, by_customer),
@@ -213,11 +242,14 @@ def evaluated(
     sessions: pd.DataFrame,
     funnels: list[NamedFunnel],
     window_days: int = rb.CONVERSION_WINDOW_DAYS,
+    end: datetime | None = None,
+    timeout_minutes: int = rb.SESSION_TIMEOUT_MINUTES,
 ) -> pd.DataFrame:
     """int_named_funnels_evaluated: funnel_name, funnel_level, unit_id, funnel_step_reached,
-    the reach times, and the unit's breakdown columns."""
+    is_open, the reach times, and the unit's breakdown columns."""
     frames = []
-    for level, (frame, events) in units(staged, sessions, window_days).items():
+    levels = units(staged, sessions, window_days, end, timeout_minutes)
+    for level, (frame, events) in levels.items():
         for funnel in funnels:
             times = [reach_times(events.get(unit, []), funnel) for unit in frame["unit_id"]]
             frames.append(
@@ -237,17 +269,28 @@ def named_funnels(
     funnels: list[NamedFunnel],
     segments: list[str] = rb.SEGMENTS,
     window_days: int = rb.CONVERSION_WINDOW_DAYS,
+    end: datetime | None = None,
+    timeout_minutes: int = rb.SESSION_TIMEOUT_MINUTES,
 ) -> pd.DataFrame:
-    """fct_named_funnels."""
-    units_evaluated = evaluated(staged, sessions, funnels, window_days)
+    """fct_named_funnels, with the units in progress at `end` (the end of the data)."""
+    units_evaluated = evaluated(staged, sessions, funnels, window_days, end, timeout_minutes)
     steps = {funnel.name: [step.name for step in funnel.steps] for funnel in funnels}
     rows = []
     for (name, level), frame in units_evaluated.groupby(["funnel_name", "funnel_level"]):
-        for (segment_type, segment_value), reached in rb._segment_groups(frame, segments).items():
-            counts = [int((np.asarray(reached) >= k).sum()) for k in range(1, len(steps[name]) + 1)]
+        n_steps = len(steps[name])
+        reached_groups = rb._segment_groups(frame, segments)
+        open_groups = rb._segment_groups(frame, segments, "is_open")
+        for (segment_type, segment_value), reached in reached_groups.items():
+            is_open = open_groups[(segment_type, segment_value)]
+            closed = [r for r, o in zip(reached, is_open, strict=True) if not o]
+            counts = _reaching(reached, n_steps)
+            closed_counts = _reaching(closed, n_steps)
             for number, step_name in enumerate(steps[name], start=1):
                 count = counts[number - 1]
                 previous = counts[number - 2] if number > 1 else None
+                in_progress = sum(
+                    1 for r, o in zip(reached, is_open, strict=True) if o and r == number - 1
+                )
                 rows.append(
                     {
                         "funnel_name": name,
@@ -262,6 +305,25 @@ def named_funnels(
                         "conversion_from_previous": count / previous if previous else np.nan,
                         "conversion_from_start": count / counts[0] if counts[0] else np.nan,
                         "drop_off_from_previous": 1 - count / previous if previous else np.nan,
+                        "in_progress_units": in_progress,
+                        "segment_closed_units": len(closed),
+                        "closed_units": closed_counts[number - 1],
+                        **_rates(closed_counts, number, "closed_"),
                     }
                 )
     return pd.DataFrame(rows)
+
+
+def _reaching(reached: list[int], n_steps: int) -> list[int]:
+    """Units at each step 1..n_steps: those whose furthest step is at least it."""
+    return [sum(1 for r in reached if r >= k) for k in range(1, n_steps + 1)]
+
+
+def _rates(counts: list[int], number: int, prefix: str) -> dict[str, float]:
+    count, first = counts[number - 1], counts[0]
+    previous = counts[number - 2] if number > 1 else None
+    return {
+        f"{prefix}conversion_from_previous": count / previous if previous else np.nan,
+        f"{prefix}conversion_from_start": count / first if first else np.nan,
+        f"{prefix}drop_off_from_previous": 1 - count / previous if previous else np.nan,
+    }

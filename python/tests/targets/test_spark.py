@@ -8,6 +8,12 @@ the same values, whatever the row order (floats within a relative 1e-9, timestam
 The Python layer runs on both targets too (``customer-behaviour analyze``) and its tables,
 written back to Spark, are compared the same way.
 
+The Spark build configures named funnels besides the default (``SPARK_FUNNELS``: the three
+order modes, a page- and a category-narrowed step, per-step time limits, conversion windows and
+exclusions), so fct_named_funnels is compared for non-default funnels too. The DuckDB side is a
+private copy of the shared DuckDB build with just the named-funnel models rebuilt under the
+same variable, so the other tests sharing that build keep the default configuration.
+
 Needs the ``spark`` extra and Java 17+: without them these tests are skipped with the reason
 locally, and fail under CI=true.
 """
@@ -30,7 +36,7 @@ import pandas as pd
 import pytest
 
 from support.analytics import ANALYZE_OPTIONS, run_cli, run_cli_in_process
-from support.build import Build, base_env, build_with_enrich
+from support.build import Build, base_env, build_with_enrich, run_dbt
 from support.compare import values_equal
 
 pytestmark = [pytest.mark.warehouse, pytest.mark.spark]
@@ -38,6 +44,43 @@ pytestmark = [pytest.mark.warehouse, pytest.mark.spark]
 SPARK_TARGET = "spark"
 RTOL = 1e-9
 ATOL = 1e-9
+
+SPARK_FUNNELS: list[dict[str, Any]] = [
+    {
+        "name": "product_to_purchase",
+        "conversion_window_seconds": 3600,
+        "exclusions": ["search"],
+        "steps": [
+            {"event_type": "page_view", "page": "product"},
+            {"event_type": "add_to_cart", "max_seconds_from_previous": 900},
+            "checkout",
+            "purchase",
+        ],
+    },
+    {
+        "name": "straight_to_cart",
+        "order": "strict",
+        "steps": [
+            {"event_type": "page_view", "page": "product"},
+            {"event_type": "add_to_cart", "max_seconds_from_previous": 300},
+        ],
+    },
+    {
+        "name": "electronics_interest",
+        "order": "any",
+        "conversion_window_seconds": 1800,
+        "exclusions": ["checkout"],
+        "steps": [
+            {"event_type": "add_to_cart", "product_category": "electronics"},
+            "wishlist_add",
+            "review_read",
+        ],
+    },
+]
+"""customer_behaviour__funnels of the Spark build and of the DuckDB copy it is compared with."""
+FUNNEL_VARS = json.dumps({"customer_behaviour__funnels": SPARK_FUNNELS})
+NAMED_FUNNEL_MODELS = "int_named_funnels_evaluated+"
+"""What reads customer_behaviour__funnels: rebuilt on the DuckDB copy under FUNNEL_VARS."""
 
 
 @dataclass
@@ -67,7 +110,7 @@ def spark_build(tmp_path_factory: pytest.TempPathFactory) -> SparkBuild:
     tmp = tmp_path_factory.mktemp("build_spark")
     env = base_env(tmp, SPARK_TARGET)
     started = time.monotonic()
-    build_with_enrich(env, SPARK_TARGET)
+    build_with_enrich(env, SPARK_TARGET, "--vars", FUNNEL_VARS)
     seconds = time.monotonic() - started
     print(f"\ndbt build on Spark: {seconds:.0f} s")
     manifest = json.loads((tmp / "target" / "manifest.json").read_text(encoding="utf-8"))
@@ -83,11 +126,32 @@ def spark_analyzed(spark_build: SparkBuild) -> SparkBuild:
 
 
 @pytest.fixture(scope="module")
-def duckdb_analyzed(duckdb_build: Build, tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """``analyze`` with the same options on a private copy of the DuckDB build."""
-    tmp = tmp_path_factory.mktemp("duckdb_for_spark")
+def duckdb_compared(duckdb_build: Build, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """A private copy of the shared DuckDB build with the named-funnel models (and their data
+    tests) rebuilt under the Spark build's customer_behaviour__funnels: the same configuration
+    as Spark, without a second full build and without changing the shared one."""
+    tmp = tmp_path_factory.mktemp("duckdb_named_funnels")
     shutil.copy(duckdb_build.duckdb_path, tmp / "warehouse.duckdb")
-    env = {**duckdb_build.env, "CUSTOMER_BEHAVIOUR_DUCKDB_PATH": str(tmp / "warehouse.duckdb")}
+    env = {
+        **duckdb_build.env,
+        "CUSTOMER_BEHAVIOUR_DUCKDB_PATH": str(tmp / "warehouse.duckdb"),
+        "DBT_TARGET_PATH": str(tmp / "target"),
+        "DBT_LOG_PATH": str(tmp / "logs"),
+    }
+    run_dbt(
+        env,
+        *("build", "--target", "duckdb", "--vars", FUNNEL_VARS),
+        *("--select", NAMED_FUNNEL_MODELS),
+    )
+    return Build(target="duckdb", env=env, duckdb_path=tmp / "warehouse.duckdb")
+
+
+@pytest.fixture(scope="module")
+def duckdb_analyzed(duckdb_compared: Build, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """``analyze`` with the same options on a private copy of the compared DuckDB build."""
+    tmp = tmp_path_factory.mktemp("duckdb_for_spark")
+    shutil.copy(duckdb_compared.duckdb_path, tmp / "warehouse.duckdb")
+    env = {**duckdb_compared.env, "CUSTOMER_BEHAVIOUR_DUCKDB_PATH": str(tmp / "warehouse.duckdb")}
     result = run_cli(env, "analyze", "--target", "duckdb", *ANALYZE_OPTIONS)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return Build(target="duckdb", env=env, duckdb_path=tmp / "warehouse.duckdb")
@@ -214,7 +278,7 @@ def test_spark_build_lists_the_same_marts(spark_build: SparkBuild, duckdb_build:
 
 
 def test_every_mart_equals_the_duckdb_build(
-    spark_build: SparkBuild, spark_warehouse: Any, duckdb_build: Build
+    spark_build: SparkBuild, spark_warehouse: Any, duckdb_compared: Build
 ) -> None:
     from customer_behaviour.manifest import Relation
 
@@ -222,13 +286,32 @@ def test_every_mart_equals_the_duckdb_build(
     problems = []
     for name, (schema, table) in sorted(marts.items()):
         spark = spark_warehouse.read(Relation(schema, table))
-        duckdb = duckdb_build.frame(f'select * from "{schema}"."{table}"')
+        duckdb = duckdb_compared.frame(f'select * from "{schema}"."{table}"')
         assert len(duckdb) > 0, f"{name} is empty on DuckDB: the comparison would prove little"
         try:
             assert_same_table(spark, duckdb, f"{schema}.{table}")
         except AssertionError as error:
             problems.append(str(error))
     assert not problems, "\n\n".join(problems)
+
+
+def test_spark_builds_every_configured_named_funnel(
+    spark_build: SparkBuild, spark_warehouse: Any
+) -> None:
+    """Guards the mart comparison above for fct_named_funnels: Spark holds every funnel of
+    SPARK_FUNNELS besides the default, each reached past step 1 by some units at both levels,
+    so a difference in the order modes, limits or exclusions would show."""
+    from customer_behaviour.manifest import Relation
+
+    schema, table = _mart_relations(spark_build.manifest)["fct_named_funnels"]
+    frame = spark_warehouse.read(Relation(schema, table))
+    overall = frame[(frame["segment_type"] == "overall") & (frame["step_number"] == 2)]
+    names = {funnel["name"] for funnel in SPARK_FUNNELS}
+    assert set(frame["funnel_name"]) == {"default", *names}
+    for name in names:
+        for level in ("session", "customer"):
+            row = overall[(overall["funnel_name"] == name) & (overall["funnel_level"] == level)]
+            assert len(row) == 1 and int(row["reaching_units"].iloc[0]) > 0, (name, level)
 
 
 def test_analytics_written_back_to_spark_equal_duckdb(

@@ -644,8 +644,10 @@ DEFAULT_FUNNEL = "default"
 
 
 def _named_funnel_rows(overall: pd.DataFrame) -> list[tuple[str, ...]]:
-    """Per funnel: its steps, then per level the units at step 1, at the last step and the
-    conversion from step 1 to the last step (the mart's conversion_from_start)."""
+    """Per funnel: its steps, then per level the units at step 1, at the last step, the
+    conversion from step 1 to the last step (the mart's conversion_from_start), the units in
+    progress (in_progress_units over the steps: open windows that have not completed the
+    funnel) and the conversion over closed windows (closed_conversion_from_start)."""
     rows = []
     for name, frame in overall.groupby("funnel_name", sort=False):
         cells = [str(name)]
@@ -658,6 +660,8 @@ def _named_funnel_rows(overall: pd.DataFrame) -> list[tuple[str, ...]]:
                 fmt_int(first["reaching_units"]),
                 fmt_int(last["reaching_units"]),
                 fmt_pct(last["conversion_from_start"]),
+                fmt_int(level_rows["in_progress_units"].sum()),
+                fmt_pct(last["closed_conversion_from_start"]),
             ]
         rows.append(tuple(cells))
     return rows
@@ -666,7 +670,12 @@ def _named_funnel_rows(overall: pd.DataFrame) -> list[tuple[str, ...]]:
 def named_funnels_block(data: ReportData) -> Evidence:
     """Nothing unless customer_behaviour__funnels configures funnels besides the default."""
     table = numeric(
-        data.model("fct_named_funnels"), "step_number", "reaching_units", "conversion_from_start"
+        data.model("fct_named_funnels"),
+        "step_number",
+        "reaching_units",
+        "conversion_from_start",
+        "in_progress_units",
+        "closed_conversion_from_start",
     )
     overall = table[table["segment_type"] == "overall"]
     names = sorted(set(overall["funnel_name"]))
@@ -679,13 +688,22 @@ def named_funnels_block(data: ReportData) -> Evidence:
     paragraph = Paragraph(
         f"{fmt_int(len(ordered))} funnels are configured (customer_behaviour__funnels besides "
         "the default one). Each counts a session, or a customer across sessions, by its own "
-        "order, time limits and exclusions; the last column of each level is the share of "
-        "the units at step 1 that reached the last step.",
+        "order, time limits and exclusions. Conversion is the share of the units at step 1 "
+        "that reached the last step. Units whose window is still open when the data ends "
+        "(a session within the session timeout of it, a customer within the conversion "
+        "window) and that have not completed the funnel are in progress, not lost; the "
+        "conversion over closed windows counts only the units whose window has closed.",
         key="named-funnels",
     )
     headers = ("funnel", "steps")
     for level in ("sessions", "customers"):
-        headers += (f"{level} at step 1", f"{level} at the last step", "conversion")
+        headers += (
+            f"{level} at step 1",
+            f"{level} at the last step",
+            "conversion",
+            f"{level} in progress",
+            "conversion over closed windows",
+        )
     return Evidence(
         Block(
             paragraphs=(paragraph,),
@@ -693,7 +711,8 @@ def named_funnels_block(data: ReportData) -> Evidence:
                 Table(
                     headers=headers,
                     rows=tuple(_named_funnel_rows(overall)),
-                    caption="Every configured funnel's overall conversion, at session and at "
+                    caption="Every configured funnel's overall conversion, with the units in "
+                    "progress and the conversion over closed windows, at session and at "
                     "customer level (marts.fct_named_funnels, segment overall).",
                     key="named-funnels",
                     text_columns=2,
