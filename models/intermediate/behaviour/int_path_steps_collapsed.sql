@@ -53,63 +53,9 @@ events_labelled as (
         on sequenced_events.product_id = products.product_id
 ),
 
-previous_labels_added as (
-    select
-        session_id,
-        event_sequence,
-        event_at,
-        event_type,
-        step_label,
-        lag(step_label) over (
-            partition by session_id
-            order by event_sequence
-        ) as previous_step_label
-    from events_labelled
-),
-
-label_changes_flagged as (
-    select
-        session_id,
-        event_sequence,
-        event_at,
-        event_type,
-        step_label,
-        case
-            when previous_step_label = step_label then 0
-            else 1
-        end as is_new_step
-    from previous_labels_added
-),
-
-steps_numbered as (
-    select
-        session_id,
-        event_sequence,
-        event_at,
-        event_type,
-        step_label,
-        sum(is_new_step) over (
-            partition by session_id
-            order by event_sequence
-            rows between unbounded preceding and current row
-        ) as step_position
-    from label_changes_flagged
-),
-
-steps_collapsed as (
-    {#- Every event of a step has the step's label, and each rule's label
-        names the event type, so one step is one event type. #}
-    select
-        session_id,
-        step_position,
-        min(step_label) as step_label,
-        min(event_type) as event_type,
-        min(event_sequence) as first_event_sequence,
-        min(event_at) as step_started_at,
-        count(*) as event_count
-    from steps_numbered
-    group by session_id, step_position
-),
+{#- Every event of a step has the step's label, and each rule's label names
+    the event type, so one step is one event type. #}
+{{ steps_collapsed_ctes('events_labelled', 'path_steps', carried=['event_type']) }},
 
 final as (
     select
@@ -122,7 +68,7 @@ final as (
         cast(event_count as {{ dbt.type_bigint() }}) as event_count,
         cast(count(*) over (partition by session_id) as {{ dbt.type_int() }})
             as session_step_count
-    from steps_collapsed
+    from path_steps_collapsed
 )
 
 select * from final

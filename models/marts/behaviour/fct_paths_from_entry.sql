@@ -85,37 +85,10 @@ paths_counted as (
     group by entry_step, path, path_length, truncated_flag
 ),
 
-paths_ranked as (
-    select
-        *,
-        row_number() over (
-            partition by entry_step
-            order by sessions desc, {{ collate_binary('path') }}
-        ) as path_rank
-    from paths_counted
-),
-
-paths_grouped_beyond_top as (
-    select
-        *,
-        case
-            when path_rank <= {{ top_n }} then path else '(other)'
-        end as grouped_path
-    from paths_ranked
-),
-
 top_paths_grouped as (
-    select
-        entry_step,
-        grouped_path,
-        min(path_rank) as path_rank,
-        max(case when path_rank <= {{ top_n }} then path_length end) as path_length,
-        min(case when path_rank <= {{ top_n }} then truncated_flag end) as truncated_flag,
-        count(*) as distinct_paths,
-        sum(sessions) as sessions,
-        sum(converted_sessions) as converted_sessions
-    from paths_grouped_beyond_top
-    group by entry_step, grouped_path
+    {{ top_paths_grouped(
+        'paths_counted', top_n, partition_by=['entry_step'], sums=['converted_sessions']
+    ) }}
 ),
 
 final as (

@@ -98,7 +98,7 @@ paths_counted as (
     select
         path,
         path_length,
-        is_truncated,
+        case when is_truncated then 1 else 0 end as truncated_flag,
         count(*) as sessions,
         sum(amount_usd) as amount_usd
     from converting_sessions_labelled
@@ -106,38 +106,8 @@ paths_counted as (
     group by path, path_length, is_truncated
 ),
 
-paths_ranked as (
-    select
-        *,
-        row_number() over (
-            order by sessions desc, {{ collate_binary('path') }}
-        ) as path_rank
-    from paths_counted
-),
-
-paths_grouped_beyond_top as (
-    select
-        *,
-        case
-            when path_rank <= {{ top_n }} then path else '(other)'
-        end as grouped_path
-    from paths_ranked
-),
-
 top_paths_grouped as (
-    select
-        grouped_path,
-        min(path_rank) as path_rank,
-        max(case when path_rank <= {{ top_n }} then path_length end) as path_length,
-        {#- min over one row: the path's flag; NULL for (other). -#}
-        min(case
-            when path_rank <= {{ top_n }} then case when is_truncated then 1 else 0 end
-        end) as truncated_flag,
-        count(*) as distinct_paths,
-        sum(sessions) as sessions,
-        sum(amount_usd) as amount_usd
-    from paths_grouped_beyond_top
-    group by grouped_path
+    {{ top_paths_grouped('paths_counted', top_n, sums=['amount_usd']) }}
 ),
 
 final as (
