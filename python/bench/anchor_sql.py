@@ -15,6 +15,10 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from customer_behaviour.profile import WarehouseTarget
 
 ANCHOR_DIR = Path(__file__).resolve().parent / "anchors"
 DATA_TOKEN = "__DATA__"
@@ -40,13 +44,17 @@ def csv_file(data: Path, table: str) -> Path:
     return path
 
 
-def run_duckdb(data: Path, database: Path) -> None:
+def run_duckdb(data: Path, database: Path, target: WarehouseTarget | None = None) -> None:
+    """Run the DuckDB anchor; `target`: the dbt profile's DuckDB output, whose settings
+    (memory_limit) the anchor keeps to, as the build does."""
     import duckdb
 
     for table in ("events", "sessions", "orders", "order_items", "customers"):
         csv_file(data, table)
     folder = str(data.resolve()).replace("'", "''")
     with duckdb.connect(str(database)) as connection:
+        if target is not None:
+            target.apply_duckdb_settings(connection)
         connection.execute(anchor_sql("duckdb").replace(DATA_TOKEN, folder))
 
 
@@ -77,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.target == "duckdb":
         if args.duckdb is None:
             parser.error("--duckdb FILE is required for --target duckdb")
-        run_duckdb(args.data, args.duckdb)
+        from customer_behaviour.profile import load_target
+
+        run_duckdb(args.data, args.duckdb, load_target("duckdb"))
     else:
         run_postgres(args.data)
     return 0
