@@ -3,6 +3,10 @@
     results depend on one of them:
       - sessions sharing an event_id or order_id with one (duplicate rules),
       - every session of a customer who has one (session_number).
+    is_input_changed is false for the sessions listed only for the second
+    reason: their own rows are unchanged, so only int_sessions_measured,
+    which numbers a customer's sessions, recomputes them
+    (in_changed_sessions' customer_sessions).
 
     Which sessions changed:
       - loaded data (macro load_batches_in_use): the sessions of the raw rows
@@ -177,15 +181,28 @@ changed_customers as (
     where raw_sessions.customer_id is not null
 ),
 
-final as (
-    select session_key from linked_sessions
-
-    union
-
-    select raw_sessions.session_key
+customer_sessions as (
+    select distinct raw_sessions.session_key
     from raw_sessions
     inner join changed_customers
         on raw_sessions.customer_id = changed_customers.customer_id
+),
+
+final as (
+    select
+        session_key,
+        true as is_input_changed
+    from linked_sessions
+
+    union all
+
+    select
+        customer_sessions.session_key,
+        false as is_input_changed
+    from customer_sessions
+    left join linked_sessions
+        on customer_sessions.session_key = linked_sessions.session_key
+    where linked_sessions.session_key is null
 )
 
 select * from final

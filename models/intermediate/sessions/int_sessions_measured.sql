@@ -2,15 +2,17 @@
     One row per accepted session with everything fct_sessions shows except
     purchase_style (which compares each session with medians over all
     sessions, so fct_sessions adds it on every run). Incremental by session
-    (macros/incremental/): the changed sessions include every
-    session of a customer with a changed session, so session_number is
-    recounted over all of the customer's sessions. The per-step counts and
+    (macros/incremental/): it alone recomputes every session of a customer
+    with a changed session (in_changed_sessions' customer_sessions), so
+    session_number is recounted over all of the customer's sessions; the
+    upstream session tables recompute only the sessions whose inputs
+    changed. The per-step counts and
     flags follow customer_behaviour__funnel_steps (doc block
     funnel_step_columns).
 -#}
 {{ config(
     materialized=session_materialization(),
-    pre_hook="{{ delete_changed_sessions() }}"
+    pre_hook="{{ delete_changed_sessions(customer_sessions=true) }}"
 ) }}
 -- depends_on: {{ ref('base_sessions_changed') }}
 {%- set stems = funnel_step_stems() %}
@@ -19,22 +21,22 @@ with
 sessions as (
     select * from {{ ref('stg_shop__sessions') }}
     where is_accepted
-        and {{ in_changed_sessions(session_key('session_id')) }}
+        and {{ in_changed_sessions(session_key('session_id'), customer_sessions=true) }}
 ),
 
 session_events as (
     select * from {{ ref('int_sessions_events_aggregated') }}
-    where {{ in_changed_sessions(session_key('session_id')) }}
+    where {{ in_changed_sessions(session_key('session_id'), customer_sessions=true) }}
 ),
 
 session_funnels as (
     select * from {{ ref('int_sessions_funnel_evaluated') }}
-    where {{ in_changed_sessions(session_key('session_id')) }}
+    where {{ in_changed_sessions(session_key('session_id'), customer_sessions=true) }}
 ),
 
 session_orders as (
     select * from {{ ref('int_sessions_orders_aggregated') }}
-    where {{ in_changed_sessions(session_key('session_id')) }}
+    where {{ in_changed_sessions(session_key('session_id'), customer_sessions=true) }}
 ),
 
 sessions_joined as (
