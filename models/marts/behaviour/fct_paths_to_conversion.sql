@@ -6,7 +6,13 @@
     customer_behaviour__path_label). The customer_behaviour__path_top_n most
     common paths get a row each, the rest one row `(other)` (doc block
     path_to_conversion).
+
+    PostgreSQL estimates the conversion events (a join on session and
+    timestamp, then a CTE read twice) at one row and re-ran the whole path
+    aggregation once per converting session in a nested loop: over 12
+    minutes at 300,000 sessions, 1 s with hash joins (docs/scale.md).
 -#}
+{{ config(pre_hook="{{ without_nested_loops() }}") }}
 {%- set settings = path_settings() -%}
 {%- set steps = funnel_steps() -%}
 {%- set last_step = steps | length -%}
