@@ -1,6 +1,6 @@
 {#-
     The variable customer_behaviour__session_timeout_minutes, checked for the
-    funnel marts' open sessions (fct_funnel, int_named_funnels_evaluated):
+    funnel marts' open sessions (session_is_open):
     whole minutes, 0 or more (a fraction would be cut on Spark, whose
     timestampadd takes a bigint). A bad value stops the build with one line.
 -#}

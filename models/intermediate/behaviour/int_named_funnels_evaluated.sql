@@ -23,7 +23,6 @@
 {{ config(pre_hook="{{ without_nested_loops() }}") }}
 {%- set funnels = named_funnels() -%}
 {%- set window_days = var('customer_behaviour__conversion_window_days') -%}
-{%- set timeout_minutes = session_timeout_minutes() -%}
 {#- Ten reach-time columns whatever the funnels: the most steps a funnel may have. #}
 {%- set max_steps = 10 -%}
 with
@@ -107,13 +106,7 @@ units as (
         'session' as funnel_level,
         sessions.session_id as unit_id,
         sessions.session_id as segment_session_id,
-        coalesce(
-            {{ dbt.dateadd(
-                'minute', timeout_minutes,
-                'coalesce(sessions.last_event_at, sessions.session_start_at)'
-            ) }} > data_end.data_ends_at,
-            false
-        ) as is_open
+        {{ session_is_open('sessions', 'data_end') }} as is_open
     from sessions
     cross join data_end
     union all

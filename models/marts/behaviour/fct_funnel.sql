@@ -10,7 +10,6 @@
     completed the funnel it is in progress at its next step, not a drop-off.
     The closed_ columns count the other sessions only.
 -#}
-{%- set timeout_minutes = session_timeout_minutes() -%}
 with
 
 sessions as (
@@ -28,13 +27,7 @@ funnel_steps as (
 sessions_flagged as (
     select
         sessions.*,
-        coalesce(
-            {{ dbt.dateadd(
-                'minute', timeout_minutes,
-                'coalesce(sessions.last_event_at, sessions.session_start_at)'
-            ) }} > data_end.data_ends_at,
-            false
-        ) as is_open
+        {{ session_is_open('sessions', 'data_end') }} as is_open
     from sessions
     cross join data_end
 ),
