@@ -80,25 +80,41 @@ first_sessions as (
         and session_number = 1
 ),
 
+customer_sessions as (
+    -- Each customer's sessions with the customer's window, before any event
+    -- is joined. The fence (evaluate_once) keeps this join order on
+    -- PostgreSQL: it estimated first_sessions at a few thousand rows and
+    -- joined every event to every first session on the time range alone, a
+    -- nested loop that did not finish at 1M sessions even with nested loops
+    -- discouraged.
+    select
+        sessions.session_id,
+        first_sessions.customer_id,
+        first_sessions.first_session_start_at,
+        first_sessions.conversion_window_ends_at
+    from sessions
+    inner join first_sessions
+        on sessions.customer_id = first_sessions.customer_id
+    {{ evaluate_once() }}
+),
+
 customer_events as (
     select
-        sessions.customer_id as unit_id,
+        customer_sessions.customer_id as unit_id,
         events_described.event_at,
         row_number() over (
-            partition by sessions.customer_id
+            partition by customer_sessions.customer_id
             order by events_described.event_at, {{ collate_binary('events_described.event_id') }}
         ) as event_sequence,
         events_described.event_type,
         events_described.page,
         events_described.product_category
     from events_described
-    inner join sessions
-        on events_described.session_id = sessions.session_id
-    inner join first_sessions
-        on sessions.customer_id = first_sessions.customer_id
+    inner join customer_sessions
+        on events_described.session_id = customer_sessions.session_id
     where
-        events_described.event_at >= first_sessions.first_session_start_at
-        and events_described.event_at <= first_sessions.conversion_window_ends_at
+        events_described.event_at >= customer_sessions.first_session_start_at
+        and events_described.event_at <= customer_sessions.conversion_window_ends_at
 ),
 
 units as (
