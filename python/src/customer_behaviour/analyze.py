@@ -231,6 +231,10 @@ def run_analyses(
 
         say(f"[2/{STEPS}] association rules (mlxtend {options.algorithm})")
         mined = baskets.mine_baskets(basket_items, options)
+        # Each input frame is let go once its step is done, so the later steps (the
+        # attribution's touches above all) do not stack on it: at 10M sessions the layer's
+        # peak is the sum of what is held at the attribution step.
+        del basket_items
         writes[ASSOCIATION_RULES] = mined.rules
         writes[ASSOCIATION_DIAGNOSTICS] = mined.diagnostics
         note(mined.messages)
@@ -269,6 +273,7 @@ def run_analyses(
 
         say(f"[5/{STEPS}] experiment sizing")
         sized = experiment.experiment_sizing(sessions.experiment)
+        del sessions
         writes[EXPERIMENT_SIZING] = sized.frame
         note(sized.messages)
         reasons[EXPERIMENT_SIZING] = _empty_reason(sized.frame, sized.messages)
