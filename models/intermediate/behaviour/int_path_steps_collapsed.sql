@@ -8,15 +8,24 @@
     fct_paths_to_conversion and fct_paths_from_entry read these steps; the
     existing path marts keep their own label (doc block step_label).
 
-    A table rebuilt on every run, not incremental by session: the
+    Incremental by session (macros/incremental/) under the event_type and
+    page rules, whose labels read nothing but the session's own events. The
     product_category rule reads the product catalogue, and a catalogue change
-    touches no session.
+    touches no session, so under it this is a table rebuilt on every run.
+    Changing the rule rebuilds it whole on the next run (the rule is part of
+    session_configuration_hash).
 -#}
 {%- set label_rule = path_settings()['label'] -%}
+{{ config(
+    materialized='table' if label_rule == 'product_category' else session_materialization(),
+    pre_hook="{{ delete_changed_sessions() }}"
+) }}
+-- depends_on: {{ ref('base_sessions_changed') }}
 with
 
 sequenced_events as (
     select * from {{ ref('int_events_sequenced') }}
+    where {{ in_changed_sessions(session_key('session_id')) }}
 ),
 
 products as (

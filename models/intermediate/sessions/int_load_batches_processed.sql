@@ -14,6 +14,7 @@
 -- depends_on: {{ ref('int_sessions_events_aggregated') }}
 -- depends_on: {{ ref('int_sessions_funnel_evaluated') }}
 -- depends_on: {{ ref('int_session_steps_collapsed') }}
+-- depends_on: {{ ref('int_path_steps_collapsed') }}
 -- depends_on: {{ ref('int_sessions_measured') }}
 -- depends_on: {{ ref('int_session_inputs_processed') }}
 with
