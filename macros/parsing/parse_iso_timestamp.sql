@@ -120,14 +120,21 @@
     (NULL for 2023-02-29) and applies the offset. About 50x faster than the
     portable expression at millions of rows, with the same result (the tests
     compare both targets with one pandas reference).
+
+    A text ending in Z (most exports) is already UTC: its local part cast as
+    a timestamp is the value, without the time-zone cast and conversion
+    (a third of the macro's time). The pattern allows a Z only as the whole
+    offset, and T only in upper case, so nothing else needs upper().
 -#}
 {% macro duckdb__parse_iso_timestamp(text) -%}
     case
         when not coalesce({{ regex_full_match(text, iso_timestamp_strict_pattern()) }}, false) then null
         when cast(substr({{ text }}, 1, 4) as integer) not between 1900 and 2199 then null
-        when length({{ text }}) > 19 and regexp_matches({{ text }}, '([Zz]|[+-][0-9]{2}:?[0-9]{2})$')
-            then timezone('UTC', try_cast(upper({{ text }}) as timestamptz))
-        else try_cast(upper({{ text }}) as timestamp)
+        when {{ text }} like '%Z' or {{ text }} like '%z'
+            then try_cast(substr({{ text }}, 1, length({{ text }}) - 1) as timestamp)
+        when length({{ text }}) > 19 and regexp_matches({{ text }}, '[+-][0-9]{2}:?[0-9]{2}$')
+            then timezone('UTC', try_cast({{ text }} as timestamptz))
+        else try_cast({{ text }} as timestamp)
     end
 {%- endmacro %}
 

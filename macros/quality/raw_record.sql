@@ -18,5 +18,5 @@
         ) -%}
         {%- if not loop.last %}{% do parts.append("' | '") %}{% endif -%}
     {%- endfor -%}
-    {{ dbt.concat(parts) }}
+    {{ concat_text(parts) }}
 {%- endmacro %}
