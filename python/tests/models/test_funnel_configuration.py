@@ -25,8 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -37,6 +35,7 @@ import pytest
 from support import named_funnel_cases, reference, reference_channels
 from support import reference_behaviour as rb
 from support import reference_named_funnels as rnf
+from support.analytics import run_cli_ok
 from support.build import TARGETS, Build, private_build, run_dbt
 from support.compare import assert_frames_match
 from support.report import report_data
@@ -177,17 +176,6 @@ FUNNELS = [
 ]
 
 
-def _cli(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("customer-behaviour")), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"customer-behaviour {args[0]} failed:\n{result.stderr}"
-
-
 def _pick(key: str, values: list[str]) -> str:
     """A value chosen by a stable hash of the key (exact duplicate rows stay duplicates)."""
     return values[int(hashlib.md5(key.strip().encode()).hexdigest(), 16) % len(values)]
@@ -238,7 +226,7 @@ class ConfiguredBuild:
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("funnel_generated")
-    _cli(
+    run_cli_ok(
         dict(os.environ),
         *("generate", "--sessions", str(SESSIONS), "--seed", "23", "--defect-rate", "0.005"),
         *("--out", str(folder), "--quiet"),
@@ -266,7 +254,7 @@ def configured(
     data = tmp / "csv"
     _post_process(generated, data, funnel)
     build = private_build(tmp, target, f"funnel_{funnel.name}")
-    _cli(build.env, "load", "--data", str(data), "--target", target, "--quiet")
+    run_cli_ok(build.env, "load", "--data", str(data), "--target", target, "--quiet")
     if target == "duckdb":
         # As a user's warehouse would, it first holds the session models built with the default
         # funnel; the configured build below, without --full-refresh, must rebuild them under the

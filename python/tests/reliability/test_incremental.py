@@ -25,8 +25,6 @@ nothing.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +32,7 @@ import pandas as pd
 import pytest
 
 from customer_behaviour.contract import TABLE_COLUMNS
+from support.analytics import run_cli_ok
 from support.build import TARGETS, Build, private_build, run_dbt
 
 pytestmark = pytest.mark.warehouse
@@ -45,17 +44,6 @@ NO_SEEDS = "{customer_behaviour__use_seeds: false}"
 # Tables that describe the run, not the data: what this run recomputed.
 RUN_STATE_TABLES = {"base_sessions_changed", "base_load_batches"}
 RECORD = "int_load_batches_processed"
-
-
-def _cli(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("customer-behaviour")), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"customer-behaviour {' '.join(args)}:\n{result.stderr}"
 
 
 def _day_index(texts: pd.Series, first_day: pd.Timestamp) -> pd.Series:
@@ -168,7 +156,7 @@ def incremental_build(
     tmp = tmp_path_factory.mktemp(f"incremental_{target}")
     env = private_build(tmp, target, "incremental").env
     data = tmp / "generated"
-    _cli(
+    run_cli_ok(
         env,
         *("generate", "--sessions", str(SESSIONS), "--seed", "11", "--defect-rate", "0.01"),
         *("--start-date", START, "--days", str(DAYS), "--out", str(data), "--quiet"),
@@ -182,7 +170,7 @@ def incremental_build(
         folder = tmp / f"load_{number}"
         _write(load, folder)
         append = ["--append"] if number else []
-        _cli(env, "load", "--data", str(folder), "--target", target, "--quiet", *append)
+        run_cli_ok(env, "load", "--data", str(folder), "--target", target, "--quiet", *append)
         if number == len(loads) - 1:
             # A run that stops before its record, as one killed at the very end.
             run_dbt(env, "run", "--target", target, "--vars", NO_SEEDS, "--exclude", RECORD)

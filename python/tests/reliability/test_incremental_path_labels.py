@@ -18,8 +18,6 @@ the table must equal a full refresh of it on the same data, through this sequenc
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +25,7 @@ import pandas as pd
 import pytest
 
 from customer_behaviour.contract import TABLE_COLUMNS
+from support.analytics import run_cli_ok
 from support.build import TARGETS, Build, pg_params, private_build, run_dbt
 
 pytestmark = pytest.mark.warehouse
@@ -40,17 +39,6 @@ MODEL = "int_path_steps_collapsed"
 # The path model, what it reads, and the record of the run (which stores the settings hash).
 RUN_SELECTION = ("--select", f"+{MODEL}", "+int_load_batches_processed")
 RENAMED = "renamed "
-
-
-def _cli(env: dict[str, str], *args: str) -> None:
-    result = subprocess.run(
-        [str(Path(sys.executable).with_name("customer-behaviour")), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, f"customer-behaviour {' '.join(args)}:\n{result.stderr}"
 
 
 def _deliveries(data: Path, tmp: Path) -> list[Path]:
@@ -141,7 +129,7 @@ def stages(
     tmp = tmp_path_factory.mktemp(f"path_labels_{target}")
     build = private_build(tmp, target, "path_labels")
     data = tmp / "generated"
-    _cli(
+    run_cli_ok(
         build.env,
         *("generate", "--sessions", str(SESSIONS), "--seed", "13", "--defect-rate", "0.005"),
         *("--start-date", START, "--days", str(DAYS), "--out", str(data), "--quiet"),
@@ -154,7 +142,7 @@ def stages(
         if delivery is not None:
             append = ["--append"] if delivery else []
             folder = str(deliveries[delivery])
-            _cli(build.env, "load", "--data", folder, "--target", target, "--quiet", *append)
+            run_cli_ok(build.env, "load", "--data", folder, "--target", target, "--quiet", *append)
         run_dbt(build.env, "run", "--target", target, "--vars", _vars(rule), *RUN_SELECTION)
         after_run = _steps(build)
         changed = build.frame(

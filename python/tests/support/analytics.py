@@ -14,16 +14,23 @@ ANALYZE_OPTIONS = ("--min-support", "0.003", "--min-confidence", "0.05", "--max-
 
 
 def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m customer_behaviour <args>`` in the project folder with the given environment."""
+    """``python -m customer_behaviour <args>`` with the given environment, in its project
+    folder (CUSTOMER_BEHAVIOUR_PROJECT_DIR) when it names one."""
     return subprocess.run(
         [sys.executable, "-m", "customer_behaviour", *args],
-        cwd=env["CUSTOMER_BEHAVIOUR_PROJECT_DIR"],
+        cwd=env.get("CUSTOMER_BEHAVIOUR_PROJECT_DIR"),
         env=env,
         capture_output=True,
         text=True,
         timeout=900,
         check=False,
     )
+
+
+def run_cli_ok(env: dict[str, str], *args: str) -> None:
+    """run_cli, failing the test with the command's stderr unless it succeeds."""
+    result = run_cli(env, *args)
+    assert result.returncode == 0, f"customer-behaviour {' '.join(args)}:\n{result.stderr}"
 
 
 def assert_clean_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
